@@ -1,0 +1,160 @@
+"""Ingestion: the year's raw files → validated staging tables and the audit trail.
+
+One multi-asset reads and validates every file of the year, then writes the staging tables,
+``audit.source_files`` and ``audit.rejected_rows`` in one transaction. A file that cannot be
+used at all stops the year before anything is written.
+"""
+
+import dagster as dg
+
+from assets.metadata import table_metadata
+from assets.partitions import school_years
+from assets.reading import InputFileError
+from assets.resources import InputsResource, WarehouseResource
+from assets.validate_year import validate_year
+from assets.warehouse import DUCKDB_POOL, Write, replace_year
+from schemas.contract import INPUT_FILES, USED_FILES
+
+NO_REJECTED_ROWS = "no_rejected_rows"
+
+STAGING_TABLES = {f"staging.{spec.table}": spec for spec in USED_FILES}
+AUDIT_COMMENTS = {
+    "audit.source_files": {
+        "": "来源文件 | every input file of each year with its sha256 and row counts",
+        "year": "学年 | school year",
+        "file": "文件 | path under the input root",
+        "file_kind": "文件类别 | contract file name (schools, enrollment …)",
+        "path": "完整路径 | absolute path when ingested",
+        "sha256": "校验和 | sha256 of the file",
+        "status": "状态 | loaded, or ignored (not used by this version)",
+        "encoding": "编码 | utf-8, utf-8-sig, gb18030 or xlsx",
+        "rows_read": "读取行数 | data rows read",
+        "rows_accepted": "接受行数 | rows accepted",
+        "rows_rejected": "拒绝行数 | rows rejected (see audit.rejected_rows)",
+        "ingested_at": "导入时间 | when the file was ingested (UTC)",
+    },
+    "audit.rejected_rows": {
+        "": "被拒绝的行 | one row per problem found in an input row; the row is not used",
+        "year": "学年 | school year",
+        "file": "文件 | path under the input root",
+        "file_kind": "文件类别 | contract file name",
+        "row_number": "行号 | row number as seen in Excel or a text editor (header counted)",
+        "column_name": "列 | column with the problem",
+        "rule": "规则 | the rule that failed",
+        "value": "值 | the offending value (teacher ids pseudonymised)",
+        "message": "说明 | what is wrong and how to fix it",
+        "school_id": "学校标识码 | school of the row, as written",
+        "county_code": "区县代码 | county of the row, when the file has it",
+        "raw_row": "原始行 | the row as read, JSON (teacher ids pseudonymised)",
+    },
+}
+
+
+def _staging_comments(table: str) -> dict[str, str]:
+    spec = STAGING_TABLES[table]
+    comments = {
+        "": f"{spec.alias} | {spec.meaning} (validated, typed, canonical codes)",
+        "year": "学年 | school year",
+    }
+    comments |= {c.name: c.comment for c in spec.columns}
+    if spec.name == "teachers":
+        comments["teacher_id"] = "教师编号(假名) | keyed pseudonym of the teacher id"
+        comments["subject_group"] = (
+            "学科类别 | pe, music, fine_art, arts, mental_health or "
+            "other, from the subject as written"
+        )
+    return comments
+
+
+# Validation maps labels and checks stages with these reference files.
+VALIDATION_REFERENCE = [["reference", "code_labels"], ["reference", "school_types"]]
+
+ingest_specs = [
+    dg.AssetSpec(
+        ["staging", spec.table],
+        group_name="staging",
+        kinds={"duckdb"},
+        description=f"{spec.alias}: {spec.meaning}",
+        deps=[["raw", spec.name], *VALIDATION_REFERENCE],
+    )
+    for spec in USED_FILES
+] + [
+    dg.AssetSpec(
+        ["audit", name],
+        group_name="audit",
+        kinds={"duckdb"},
+        description=AUDIT_COMMENTS[f"audit.{name}"][""],
+        deps=[["raw", spec.name] for spec in USED_FILES],
+    )
+    for name in ("source_files", "rejected_rows")
+]
+
+raw_files = [
+    dg.AssetSpec(
+        ["raw", spec.name],
+        group_name="raw",
+        kinds={"csv", "xlsx"},
+        description=f"{spec.alias} ({spec.name}.csv / .xlsx or {spec.alias}.csv / .xlsx "
+        f"in <input>/<year>/): {spec.meaning}",
+    )
+    for spec in INPUT_FILES.values()
+]
+
+
+@dg.multi_asset(
+    specs=ingest_specs,
+    partitions_def=school_years,
+    pool=DUCKDB_POOL,
+    can_subset=False,
+    check_specs=[
+        dg.AssetCheckSpec(
+            NO_REJECTED_ROWS,
+            asset=["audit", "rejected_rows"],
+            description="every input row was accepted",
+        )
+    ],
+)
+def ingest_year(
+    context: dg.AssetExecutionContext, inputs: InputsResource, warehouse: WarehouseResource
+):
+    year = int(context.partition_key)
+    try:
+        result = validate_year(inputs.year_dir(year), year, warehouse.pseudonymiser())
+    except InputFileError as exc:
+        raise dg.Failure(
+            description=str(exc),
+            metadata={"file": exc.path, "problem": exc.problem, "fix": exc.fix},
+        ) from None
+    for notice in result.notices:
+        context.log.info(notice)
+
+    writes = []
+    with warehouse.connect() as con:
+        for table, spec in STAGING_TABLES.items():
+            con.register(f"incoming_{spec.table}", result.accepted[spec.name])
+            writes.append(Write(table, f"incoming_{spec.table}", _staging_comments(table)))
+        con.register("incoming_source_files", result.sources)
+        con.register("incoming_rejected_rows", result.rejected)
+        for name in ("source_files", "rejected_rows"):
+            writes.append(
+                Write(f"audit.{name}", f"incoming_{name}", AUDIT_COMMENTS[f"audit.{name}"])
+            )
+        replace_year(con, year, writes)
+        for write in writes:
+            yield dg.MaterializeResult(
+                asset_key=write.table.split("."), metadata=table_metadata(con, write.table, year)
+            )
+
+    by_rule = result.rejected.group_by("file", "rule").len().sort("file", "rule")
+    yield dg.AssetCheckResult(
+        check_name=NO_REJECTED_ROWS,
+        asset_key=["audit", "rejected_rows"],
+        passed=result.rejected_count == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "rejected_rows": result.rejected_count,
+            "by_file_and_rule": dg.MetadataValue.md(
+                "\n".join(f"- {f}: {r} × {n}" for f, r, n in by_rule.iter_rows()) or "none"
+            ),
+        },
+    )

@@ -1,0 +1,112 @@
+"""Asset checks of the SQL models and the figures a reader wants at a glance.
+
+Blocking (ERROR) checks guard invariants of the method; WARN checks report what the data says
+(a CV over its limit is a finding about the county, not a broken pipeline).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from assets.metadata import markdown_table
+
+SHARES_SUM_TO_ONE = "resource_shares_sum_to_one"
+SECTIONS_DATA_COMPLETE = "sections_data_complete"
+CV_WITHIN_LIMITS = "cv_within_limits"
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, year: int) -> tuple[list[str], list[tuple]]:
+    cursor = con.execute(sql, [year])
+    return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def school_sections_checks(con: duckdb.DuckDBPyConnection, year: int):
+    # Without senior students, a school's facilities go wholly to its compulsory sections.
+    cols, bad = _rows(
+        con,
+        """
+        SELECT school_id, sum(resource_share) AS share_sum
+        FROM indicators.school_sections
+        WHERE year = $1 AND school_id NOT IN (
+            SELECT school_id FROM staging.enrollment
+            WHERE year = $1 AND stage = 'senior' AND students > 0)
+        GROUP BY school_id
+        HAVING sum(students) > 0 AND abs(share_sum - 1) > 1e-9""",
+        year,
+    )
+    yield dg.AssetCheckResult(
+        check_name=SHARES_SUM_TO_ONE,
+        passed=not bad,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "schools": len(bad),
+            "examples": dg.MetadataValue.md(markdown_table(cols, bad[:20])),
+        },
+    )
+    cols, incomplete = _rows(
+        con,
+        """
+        SELECT school_id, school_name, stage, incomplete_reason FROM indicators.school_sections
+        WHERE year = ? AND NOT data_complete ORDER BY school_id, stage""",
+        year,
+    )
+    yield dg.AssetCheckResult(
+        check_name=SECTIONS_DATA_COMPLETE,
+        passed=not incomplete,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "incomplete_sections": len(incomplete),
+            "sections": dg.MetadataValue.md(markdown_table(cols, incomplete[:50])),
+        },
+    )
+
+
+def coefficients_checks(con: duckdb.DuckDBPyConnection, year: int):
+    cols, failing = _rows(
+        con,
+        """
+        SELECT county_code, stage, indicator, round(cv, 4) AS cv, cv_limit, passed, note
+        FROM marts.coefficients WHERE year = ? AND passed IS DISTINCT FROM TRUE
+        ORDER BY county_code, stage, indicator""",
+        year,
+    )
+    yield dg.AssetCheckResult(
+        check_name=CV_WITHIN_LIMITS,
+        passed=not failing,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "cvs_not_passed": len(failing),
+            "failing_cvs": dg.MetadataValue.md(markdown_table(cols, failing[:100])),
+        },
+    )
+
+
+MODEL_CHECKS = {
+    "indicators.school_sections": (
+        [
+            dg.AssetCheckSpec(
+                SHARES_SUM_TO_ONE,
+                asset=["indicators", "school_sections"],
+                blocking=True,
+                description="an integrated school's facility shares over its stages sum to 1",
+            ),
+            dg.AssetCheckSpec(
+                SECTIONS_DATA_COMPLETE,
+                asset=["indicators", "school_sections"],
+                description="no section computed from missing or rejected inputs",
+            ),
+        ],
+        school_sections_checks,
+    ),
+    "marts.coefficients": (
+        [
+            dg.AssetCheckSpec(
+                CV_WITHIN_LIMITS,
+                asset=["marts", "coefficients"],
+                description="every CV is within 0.50 (primary) / 0.45 (junior)",
+            )
+        ],
+        coefficients_checks,
+    ),
+}

@@ -1,0 +1,274 @@
+"""Find and read one year's input files into text frames with their source row numbers.
+
+Every cell is read as text: codes keep their leading zeros and casting happens later, cell by
+cell, so a bad cell becomes a rejected row instead of a silent null. CSV is decoded as UTF-8
+(BOM stripped) first, then GB18030 (a superset of GBK); never the reverse, never lossy.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from schemas.contract import INPUT_FILES, InputFile
+
+ROW = "__row"  # the row number a user sees in the file (1-based, header and title rows counted)
+HEADER_SEARCH_ROWS = 30
+SUFFIXES = (".csv", ".xlsx")
+
+
+class InputFileError(Exception):
+    """A whole file cannot be used. The message names the file, the problem and the fix."""
+
+    def __init__(self, path: Path | str, problem: str, fix: str):
+        self.path, self.problem, self.fix = str(path), problem, fix
+        super().__init__(f"{path}: {problem}. Fix: {fix}")
+
+
+@dataclass
+class RawFile:
+    spec: InputFile
+    path: Path
+    sha256: str
+    frame: pl.DataFrame  # one text column per contract column, plus ROW
+    header_row: int
+    encoding: str
+    notices: list[str] = field(default_factory=list)
+    # Columns given in another unit (万元) and the factor that turns them into the contract's.
+    factors: dict[str, float] = field(default_factory=dict)
+
+
+def normalise_header(text: object) -> str:
+    """Fold full-width characters, case and all whitespace: '在校\\n生数 ' → '在校生数'."""
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).lower().split())
+
+
+def find_year_files(year_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    """Map each contract file name to its path in ``year_dir``; notices for unknown files."""
+    by_stem = {}
+    for spec in INPUT_FILES.values():
+        by_stem[normalise_header(spec.name)] = spec.name
+        by_stem[normalise_header(spec.alias)] = spec.name
+    found: dict[str, Path] = {}
+    notices = []
+    for path in sorted(year_dir.iterdir()):
+        if path.name.startswith((".", "~$")) or not path.is_file():
+            continue
+        name = by_stem.get(normalise_header(path.stem))
+        if name is None or path.suffix.lower() not in SUFFIXES:
+            notices.append(f"{path}: not an input file of the contract; ignored")
+            continue
+        if name in found:
+            raise InputFileError(
+                path,
+                f"a second file for '{name}' (also {found[name].name})",
+                "keep exactly one file per kind in the year folder",
+            )
+        found[name] = path
+    return found, notices
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def decode_csv(data: bytes, path: Path) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, bom = data[3:], "-sig"
+    else:
+        bom = ""
+    try:
+        return data.decode("utf-8"), "utf-8" + bom
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            path,
+            f"neither UTF-8 nor GB18030/GBK text (bad byte at offset {exc.start})",
+            "save the file as CSV UTF-8 (or as .xlsx) from Excel or WPS",
+        ) from None
+
+
+def _header_score(cells: list[object], spec: InputFile) -> int:
+    known = {normalise_header(h) for h in _accepted_headers(spec)}
+    return sum(1 for cell in cells if normalise_header(cell) in known)
+
+
+def _accepted_headers(spec: InputFile) -> dict[str, tuple[str, float]]:
+    """Every accepted header spelling → (column name, factor to the column's unit)."""
+    headers: dict[str, tuple[str, float]] = {}
+    for col in spec.columns:
+        headers[normalise_header(col.name)] = (col.name, 1.0)
+        headers[normalise_header(col.alias)] = (col.name, 1.0)
+        for header, factor in col.scaled_headers.items():
+            headers[normalise_header(header)] = (col.name, factor)
+    return headers
+
+
+def _find_header(rows: list[list[object]], spec: InputFile, path: Path) -> int:
+    needed = min(2, len(spec.columns))
+    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if _header_score(cells, spec) >= needed:
+            return index
+    expected = ", ".join(f"{c.name} ({c.alias})" for c in spec.columns)
+    raise InputFileError(
+        path,
+        f"no header row found in the first {HEADER_SEARCH_ROWS} rows",
+        f"put a header row naming the columns: {expected}",
+    )
+
+
+def _map_columns(
+    header: list[object], spec: InputFile, path: Path
+) -> tuple[dict[int, str], dict[str, float], list[str]]:
+    accepted = _accepted_headers(spec)
+    positions: dict[int, str] = {}
+    factors: dict[str, float] = {}
+    ignored = []
+    for index, cell in enumerate(header):
+        key = normalise_header(cell)
+        if key in accepted:
+            name, factor = accepted[key]
+            if name in factors:
+                raise InputFileError(
+                    path,
+                    f"column '{name}' appears twice in the header ('{cell}')",
+                    "delete or rename one of the two columns",
+                )
+            positions[index] = name
+            factors[name] = factor
+        elif key:
+            ignored.append(str(cell).strip())
+    missing = [c for c in spec.columns if c.name not in factors]
+    if missing:
+        names = ", ".join(f"{c.name} ({c.alias})" for c in missing)
+        raise InputFileError(
+            path,
+            f"missing required column(s): {names}",
+            "add the column(s) with one of these headers",
+        )
+    notices = (
+        [f"{path}: column(s) not in the contract ignored: {', '.join(ignored)}"] if ignored else []
+    )
+    return positions, factors, notices
+
+
+def _frame_from_rows(rows: pl.DataFrame, positions: dict[int, str], first_row: int) -> pl.DataFrame:
+    """Select and rename the contract columns, number the rows, drop blank lines."""
+    columns = rows.columns
+    frame = rows.select(
+        [
+            pl.col(columns[i]).alias(name)
+            if i < len(columns)
+            else pl.lit(None, pl.String).alias(name)
+            for i, name in positions.items()
+        ]
+    ).with_columns(pl.col(c).str.strip_chars().replace("", None) for c in positions.values())
+    frame = frame.with_columns(
+        pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
+    )
+    blank = pl.all_horizontal(pl.col(c).is_null() for c in positions.values())
+    return frame.filter(~blank)
+
+
+def read_csv(path: Path, spec: InputFile) -> RawFile:
+    data = path.read_bytes()
+    text, encoding = decode_csv(data, path)
+    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SEARCH_ROWS]))))
+    header_index = _find_header(head, spec, path)
+    positions, factors, notices = _map_columns(head[header_index], spec, path)
+    try:
+        rows = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            has_header=False,
+            skip_rows=header_index + 1,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise InputFileError(
+            path, f"not readable as CSV ({exc})", "export the sheet again as CSV"
+        ) from None
+    frame = _frame_from_rows(rows, positions, first_row=header_index + 2)
+    return _scaled(RawFile(spec, path, "", frame, header_index + 1, encoding, notices), factors)
+
+
+def _first_used_row(path: Path, sheet: str) -> int:
+    """1-based Excel row of the first non-empty row: calamine starts its range there."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for number, row in enumerate(book[sheet].iter_rows(values_only=True), start=1):
+            if any(v not in (None, "") for v in row):
+                return number
+        return 1
+    finally:
+        book.close()
+
+
+def read_xlsx(path: Path, spec: InputFile) -> RawFile:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(path)
+    except Exception as exc:  # fastexcel raises its own error types for every broken file
+        raise InputFileError(
+            path,
+            f"not readable as .xlsx ({exc})",
+            "open it in Excel or WPS and save it again as .xlsx",
+        ) from None
+    problems = []
+    for sheet_name in reader.sheet_names:
+        sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string")
+        if sheet.visible != "visible":
+            continue
+        rows = sheet.to_polars()
+        head = [list(r) for r in rows.head(HEADER_SEARCH_ROWS).iter_rows()]
+        try:
+            header_index = _find_header(head, spec, path)
+        except InputFileError as exc:
+            problems.append(f"sheet '{sheet_name}': {exc.problem}")
+            continue
+        positions, factors, notices = _map_columns(head[header_index], spec, path)
+        offset = _first_used_row(path, sheet_name)
+        data = rows.slice(header_index + 1)
+        frame = _frame_from_rows(data, positions, first_row=offset + header_index + 1)
+        raw = RawFile(spec, path, "", frame, offset + header_index, "xlsx", notices)
+        return _scaled(raw, factors)
+    expected = ", ".join(f"{c.name} ({c.alias})" for c in spec.columns)
+    raise InputFileError(
+        path,
+        "; ".join(problems) or "no visible sheet",
+        f"put the data on a visible sheet under a header naming: {expected}",
+    )
+
+
+def _scaled(raw: RawFile, factors: dict[str, float]) -> RawFile:
+    raw.factors = {name: f for name, f in factors.items() if f != 1.0}
+    raw.notices += [
+        f"{raw.path}: '{name}' is given in 万元; converted to yuan (×{f:g})"
+        for name, f in raw.factors.items()
+    ]
+    return raw
+
+
+def read_input_file(path: Path, spec: InputFile) -> RawFile:
+    if path.stat().st_size == 0:
+        raise InputFileError(path, "the file is empty", "export the data again")
+    raw = read_xlsx(path, spec) if path.suffix.lower() == ".xlsx" else read_csv(path, spec)
+    raw.sha256 = sha256_of(path)
+    return raw

@@ -1,0 +1,66 @@
+"""Reference data (standards, CV limits, split weights, settings, code labels) per school year.
+
+Each file of ``dbt_like_sql/reference/`` (or its provincial override) becomes the table
+``reference.<file>`` with the year it was applied to, so every result row can be traced to
+the standards and settings that produced it.
+"""
+
+import hashlib
+
+import dagster as dg
+import polars as pl
+
+from assets.metadata import table_metadata
+from assets.partitions import school_years
+from assets.resources import WarehouseResource
+from assets.warehouse import DUCKDB_POOL, Write, replace_year
+from schemas.reference_data import reference_names, reference_path
+
+DESCRIPTIONS = {
+    "standards": "各项资源配置指标标准值 | standard of each resource indicator per stage",
+    "cv_limits": "差异系数上限 | CV limit per stage",
+    "split_weights": "一贯制学校资源拆分权重 | weights that split an integrated school's "
+    "facilities by stage",
+    "settings": "方法设置 | method settings where sources disagree, with their defaults",
+    "school_types": "办学类型 | school types: stages allowed, evaluated or not and why",
+    "teacher_counts": "教师计数口径 | which teacher codes count for each teacher indicator",
+    "code_labels": "代码标签 | codes with their Chinese labels and accepted spellings",
+}
+
+
+def _reference_asset(name: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["reference", name],
+        group_name="reference",
+        partitions_def=school_years,
+        pool=DUCKDB_POOL,
+        kinds={"duckdb", "csv"},
+        description=DESCRIPTIONS.get(name),
+        code_version=hashlib.sha256(reference_path(name).read_bytes()).hexdigest()[:12],
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        year = int(context.partition_key)
+        path = reference_path(name)
+        frame = pl.read_csv(path).with_columns(pl.lit(year, pl.Int32).alias("year"))
+        with warehouse.connect() as con:
+            con.register("incoming", frame)
+            replace_year(
+                con,
+                year,
+                [
+                    Write(
+                        f"reference.{name}",
+                        "incoming",
+                        {"": f"{DESCRIPTIONS.get(name, name)} (from {path.name})"},
+                    )
+                ],
+            )
+            metadata = table_metadata(con, f"reference.{name}", year)
+        return dg.MaterializeResult(
+            metadata={**metadata, "source": dg.MetadataValue.path(str(path))}
+        )
+
+    return _asset
+
+
+reference_assets = [_reference_asset(name) for name in reference_names()]

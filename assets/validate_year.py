@@ -1,0 +1,301 @@
+"""Validate one year folder: read, cast, check each file, then check across files.
+
+Returns the accepted typed rows per file, every rejected row with file, row, column, rule,
+value, message and the raw row, and one record per source file. Raises ``InputFileError`` for
+a problem that makes a whole file unusable; nothing is written in that case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+
+from assets.reading import (
+    ROW,
+    InputFileError,
+    RawFile,
+    find_year_files,
+    read_input_file,
+    sha256_of,
+)
+from schemas import cross_file
+from schemas.casting import FAILURE_COLUMNS, cast_frame, subject_group
+from schemas.contract import INPUT_FILES, USED_FILES
+from schemas.staging import RULE_MESSAGES, schema_for
+
+Pseudonymise = Callable[[pl.Series], pl.Series]
+
+REJECTED_COLUMNS = {
+    "year": pl.Int32,
+    "file": pl.String,
+    "file_kind": pl.String,
+    "row_number": pl.Int64,
+    "column_name": pl.String,
+    "rule": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+    "school_id": pl.String,
+    "county_code": pl.String,
+    "raw_row": pl.String,
+}
+
+SOURCE_COLUMNS = {
+    "year": pl.Int32,
+    "file": pl.String,
+    "file_kind": pl.String,
+    "path": pl.String,
+    "sha256": pl.String,
+    "status": pl.String,
+    "encoding": pl.String,
+    "rows_read": pl.Int64,
+    "rows_accepted": pl.Int64,
+    "rows_rejected": pl.Int64,
+    "ingested_at": pl.Datetime("us"),
+}
+
+
+@dataclass
+class ValidatedYear:
+    year: int
+    accepted: dict[str, pl.DataFrame]
+    rejected: pl.DataFrame
+    sources: pl.DataFrame
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def rejected_count(self) -> int:
+        return self.rejected.select("file", "row_number").unique().height
+
+
+def _pandera_failures(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFrame:
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases.filter(pl.col("index").is_not_null())
+        rows = frame[ROW].gather(cases["index"].cast(pl.Int64))
+        return pl.DataFrame(
+            {
+                ROW: rows,
+                "column_name": cases["column"],
+                "rule": cases["check"].replace({"not_nullable": "required"}),
+                "value": cases["failure_case"].cast(pl.String),
+                "message": pl.Series([None] * cases.height, dtype=pl.String),
+            }
+        )
+    return pl.DataFrame(schema=FAILURE_COLUMNS)
+
+
+def _with_messages(failures: pl.DataFrame) -> pl.DataFrame:
+    def message(row: dict) -> str:
+        template = RULE_MESSAGES.get(row["rule"], "{column}: check {rule} failed for '{value}'")
+        return template.format(column=row["column_name"], value=row["value"], rule=row["rule"])
+
+    return failures.with_columns(
+        pl.when(pl.col("message").is_null())
+        .then(
+            pl.struct("rule", "column_name", "value").map_elements(message, return_dtype=pl.String)
+        )
+        .otherwise(pl.col("message"))
+        .alias("message")
+    )
+
+
+def _check(typed: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFrame:
+    return (
+        _pandera_failures(typed, schema) if typed.height else pl.DataFrame(schema=FAILURE_COLUMNS)
+    )
+
+
+def _drop_rows(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    return frame.join(failures.select(ROW).unique(), on=ROW, how="anti")
+
+
+def _own_checks(raw: RawFile, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    typed, cast_failures = cast_frame(raw.frame, raw.spec, raw.factors)
+    schema_failures = _check(typed, schema_for(raw.spec.name, year))
+    # A cell that failed to cast is null now; its "required" failure would say the same twice.
+    schema_failures = schema_failures.join(
+        cast_failures.select(ROW, "column_name"), on=[ROW, "column_name"], how="anti"
+    )
+    return typed, pl.concat([cast_failures, schema_failures])
+
+
+def _cross_checks(
+    typed: dict[str, pl.DataFrame], failures: dict[str, pl.DataFrame], raws: dict[str, RawFile]
+) -> None:
+    """Reference and stage rules, in dependency order, updating ``failures`` in place."""
+
+    def accepted(name: str) -> pl.DataFrame:
+        return _drop_rows(typed[name], failures[name])
+
+    def add(name: str, new: pl.DataFrame) -> None:
+        failures[name] = pl.concat([failures[name], new])
+
+    schools = accepted("schools")
+    rejected_ids = raws["schools"].frame.join(schools.select(ROW), on=ROW, how="anti")["school_id"]
+    refs = cross_file.references_schema(schools["school_id"], rejected_ids.drop_nulls())
+    for name in ("enrollment", "teachers", "facilities"):
+        add(name, _check(accepted(name), refs))
+    add(
+        "enrollment",
+        _check(
+            accepted("enrollment"),
+            cross_file.stage_schema(
+                cross_file.allowed_stage_pairs(schools), "stage_not_allowed_for_type"
+            ),
+        ),
+    )
+    enrolled = accepted("enrollment").select("school_id", "stage").unique()
+    add(
+        "teachers",
+        _check(accepted("teachers"), cross_file.stage_schema(enrolled, "stage_not_in_school")),
+    )
+    no_enrollment = schools.join(enrolled, on="school_id", how="anti")
+    add(
+        "schools",
+        no_enrollment.select(
+            pl.col(ROW),
+            pl.lit("school_id").alias("column_name"),
+            pl.lit("no_enrollment").alias("rule"),
+            pl.col("school_id").alias("value"),
+            pl.lit(None, pl.String).alias("message"),
+        ),
+    )
+
+
+def _rejected_rows(
+    raw: RawFile, failures: pl.DataFrame, year: int, file_label: str, pseudonymise: Pseudonymise
+) -> pl.DataFrame:
+    text = raw.frame
+    if raw.spec.name == "teachers":
+        text = text.with_columns(pseudonymise(text["teacher_id"]).alias("teacher_id"))
+        failures = failures.with_columns(
+            pl.when(pl.col("column_name") == "teacher_id")
+            .then(pseudonymise(failures["value"]))
+            .otherwise(pl.col("value"))
+            .alias("value")
+        )
+    columns = [c.name for c in raw.spec.columns]
+    county = pl.col("county_code") if "county_code" in columns else pl.lit(None, pl.String)
+    details = text.select(
+        ROW,
+        "school_id" if "school_id" in columns else pl.lit(None, pl.String).alias("school_id"),
+        county.alias("county_code"),
+        pl.struct(columns).struct.json_encode().alias("raw_row"),
+    )
+    return (
+        _with_messages(failures)
+        .join(details, on=ROW, how="left")
+        .select(
+            pl.lit(year, pl.Int32).alias("year"),
+            pl.lit(file_label).alias("file"),
+            pl.lit(raw.spec.name).alias("file_kind"),
+            pl.col(ROW).alias("row_number"),
+            "column_name",
+            "rule",
+            "value",
+            "message",
+            "school_id",
+            "county_code",
+            "raw_row",
+        )
+        .sort("row_number", "column_name", "rule")
+    )
+
+
+def _source_record(
+    path: Path,
+    label: str,
+    kind: str,
+    year: int,
+    sha256: str,
+    status: str,
+    read: int | None,
+    rejected: int | None,
+    encoding: str | None,
+) -> dict:
+    return {
+        "year": year,
+        "file": label,
+        "file_kind": kind,
+        "path": str(path.resolve()),
+        "sha256": sha256,
+        "status": status,
+        "encoding": encoding,
+        "rows_read": read,
+        "rows_accepted": None if read is None else read - rejected,
+        "rows_rejected": rejected,
+        "ingested_at": datetime.now(UTC).replace(tzinfo=None),
+    }
+
+
+def validate_year(year_dir: Path, year: int, pseudonymise: Pseudonymise) -> ValidatedYear:
+    """Validate every file of ``year_dir``; raise InputFileError if a file is unusable."""
+    found, notices = find_year_files(year_dir)
+    missing = [spec for spec in USED_FILES if spec.name not in found]
+    if missing:
+        names = "; ".join(f"{s.name}.csv/.xlsx or {s.alias}.csv/.xlsx" for s in missing)
+        raise InputFileError(
+            year_dir, f"required file(s) missing: {names}", "add the file(s) to the year folder"
+        )
+    raws = {spec.name: read_input_file(found[spec.name], spec) for spec in USED_FILES}
+    typed, failures = {}, {}
+    for name, raw in raws.items():
+        typed[name], failures[name] = _own_checks(raw, year)
+    _cross_checks(typed, failures, raws)
+
+    root = year_dir.parent
+    accepted, rejected, sources = {}, [], []
+    for name, raw in raws.items():
+        label = str(raw.path.relative_to(root))
+        notices += raw.notices
+        frame = _drop_rows(typed[name], failures[name]).drop(ROW)
+        if name == "teachers":
+            frame = frame.with_columns(
+                pseudonymise(frame["teacher_id"]).alias("teacher_id"),
+                subject_group(pl.col("subject")).alias("subject_group"),
+            )
+        accepted[name] = frame.with_columns(pl.lit(year, pl.Int32).alias("year"))
+        rejected.append(_rejected_rows(raw, failures[name], year, label, pseudonymise))
+        n_rejected = failures[name].select(ROW).n_unique()
+        sources.append(
+            _source_record(
+                raw.path,
+                label,
+                name,
+                year,
+                raw.sha256,
+                "loaded",
+                raw.frame.height,
+                n_rejected,
+                raw.encoding,
+            )
+        )
+    for name, path in found.items():
+        if not INPUT_FILES[name].used:
+            notices.append(f"{path}: '{name}' is not used by this version yet; ignored")
+            sources.append(
+                _source_record(
+                    path,
+                    str(path.relative_to(root)),
+                    name,
+                    year,
+                    sha256_of(path),
+                    "ignored",
+                    None,
+                    None,
+                    None,
+                )
+            )
+    return ValidatedYear(
+        year,
+        accepted,
+        pl.concat(rejected).cast(REJECTED_COLUMNS),
+        pl.DataFrame(sources, schema=SOURCE_COLUMNS),
+        notices,
+    )

@@ -1,0 +1,203 @@
+"""The DuckDB warehouse: connections with a clear message when busy, and atomic yearly writes.
+
+Every write replaces exactly one year of one table in one transaction:
+``BEGIN; DELETE … WHERE year = ?; INSERT INTO … BY NAME SELECT …; COMMIT`` (ROLLBACK on any
+error), so re-running a year is idempotent and a failure leaves the previous rows in place.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+# Every asset that writes carries this pool; dagster_home/dagster.yaml admits one at a time.
+DUCKDB_POOL = "duckdb_warehouse"
+
+
+class WarehouseBusyError(Exception):
+    pass
+
+
+@contextmanager
+def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        holder = re.search(r"held in (.*?) \(PID (\d+)\)", str(exc))
+        who = f"{holder.group(1)} (PID {holder.group(2)})" if holder else "another process"
+        raise WarehouseBusyError(
+            f"the warehouse {path} is open in {who}. DuckDB allows one writer and no readers "
+            "while it writes: close that DuckDB CLI / DBeaver / Python session (or wait for the "
+            "other run to finish) and run again"
+        ) from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def qualified(table: str) -> str:
+    schema, name = table.split(".")
+    return f"{quote(schema)}.{quote(name)}"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    rows = con.sql(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    return {name: dtype for name, dtype, *_ in rows}
+
+
+def _ensure_table(
+    con: duckdb.DuckDBPyConnection, table: str, relation: str, comments: dict[str, str] | None
+) -> None:
+    schema, _ = table.split(".")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+    incoming = _columns(con, relation)
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        table.split("."),
+    ).fetchone()[0]
+    if not exists:
+        columns = ", ".join(f"{quote(c)} {t}" for c, t in incoming.items())
+        con.execute(f"CREATE TABLE {qualified(table)} ({columns})")
+    else:
+        # The contract changes only by adding columns; older years get NULL in them.
+        current = _columns(con, qualified(table))
+        for column, dtype in incoming.items():
+            if column not in current:
+                con.execute(f"ALTER TABLE {qualified(table)} ADD COLUMN {quote(column)} {dtype}")
+    if comments:
+        apply_comments(con, table, comments)
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection, table: str, comments: dict[str, str]) -> None:
+    """``comments['']`` is the table's comment, other keys are column names."""
+    present = _columns(con, qualified(table))
+    for column, text in comments.items():
+        literal = "'" + text.replace("'", "''") + "'"
+        if column == "":
+            con.execute(f"COMMENT ON TABLE {qualified(table)} IS {literal}")
+        elif column in present:
+            con.execute(f"COMMENT ON COLUMN {qualified(table)}.{quote(column)} IS {literal}")
+
+
+@dataclass(frozen=True)
+class Write:
+    table: str  # "schema.table"
+    relation: str  # a table, view or parenthesised subquery holding exactly one year
+    comments: dict[str, str] | None = None
+
+
+def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write]) -> dict[str, int]:
+    """Replace each table's rows of ``year`` by its relation, all in one transaction.
+
+    Returns the rows written per table. Rows of other years are never touched; a relation
+    holding another year is refused, since it would duplicate that year.
+    """
+    counts = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for write in writes:
+            _ensure_table(con, write.table, write.relation, write.comments)
+            stray = con.execute(
+                f"SELECT count(*) FROM {write.relation} WHERE year IS DISTINCT FROM ?", [year]
+            ).fetchone()[0]
+            if stray:
+                raise ValueError(f"{write.table}: {stray} rows are not of year {year}")
+            con.execute(f"DELETE FROM {qualified(write.table)} WHERE year = ?", [year])
+            con.execute(
+                f"INSERT INTO {qualified(write.table)} BY NAME SELECT * FROM {write.relation}"
+            )
+            counts[write.table] = con.execute(
+                f"SELECT count(*) FROM {qualified(write.table)} WHERE year = ?", [year]
+            ).fetchone()[0]
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+# --- one run, one atomic publication --------------------------------------------------------
+#
+# A run builds into a copy of the warehouse and renames the copy over the original only when
+# every step succeeded. Analysts who hold the old file open keep reading it; a crash or a failed
+# step leaves the original as it was, so no year is ever half-written.
+
+
+@contextmanager
+def run_lock(path: Path) -> Iterator[None]:
+    """Hold ``<warehouse>.lock`` for the run; a second run stops at once, naming the first."""
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise WarehouseBusyError(
+                f"another junheng run ({holder}) is writing {path}; wait for it to finish "
+                "(or stop it) and run again"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"PID {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def start_build(path: Path, run_id: str) -> Path:
+    """Copy the published warehouse (if any) to a build file for this run."""
+    build = path.with_name(f".{path.name}.build-{run_id}")
+    for stale in path.parent.glob(f".{path.name}.build-*"):
+        stale.unlink()  # left by a killed run; we hold the run lock, so nobody uses it
+    if path.exists():
+        wal = path.with_name(path.name + ".wal")
+        # Opening read-write fails fast if anyone writes to the file; checkpointing folds a
+        # WAL left by an outside writer into the file so the copy misses nothing.
+        with connect(path, read_only=not wal.exists()) as con:
+            if wal.exists():
+                con.execute("CHECKPOINT")
+        shutil.copyfile(path, build)
+    return build
+
+
+def publish_build(build: Path, path: Path) -> None:
+    """Atomically replace the warehouse by the finished build file."""
+    if not build.exists():
+        return
+    with connect(build) as con:
+        con.execute("CHECKPOINT")
+    with build.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(build, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def discard_build(build: Path) -> None:
+    for leftover in (build, build.with_name(build.name + ".wal")):
+        leftover.unlink(missing_ok=True)

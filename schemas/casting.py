@@ -1,0 +1,106 @@
+"""Cast text columns to their contract types, cell by cell, recording every cell that fails.
+
+A cell that does not cast becomes null and a failure row (rule, column, value); it never turns
+silently into a null or a zero that a later step would count.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas.contract import Column, InputFile
+from schemas.reference_data import code_lookup, codes
+
+FAILURE_COLUMNS = {
+    "__row": pl.Int64,
+    "column_name": pl.String,
+    "rule": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
+
+_BAD_NUMBER = "'{value}' is not a number"
+_BAD_INTEGER = "'{value}' is not a whole number"
+
+
+def _map_codes(expr: pl.Expr, code_set: str) -> pl.Expr:
+    lookup = code_lookup(code_set)
+    folded = (
+        expr.str.normalize("NFKC").str.to_lowercase().str.strip_chars().str.replace_all(r"\s+", " ")
+    )
+    return folded.replace_strict(lookup, default=None, return_dtype=pl.String)
+
+
+def _number(expr: pl.Expr) -> pl.Expr:
+    # Thousands separators are common in exports ("1,234"); full-width digits fold with NFKC.
+    return (
+        expr.str.normalize("NFKC")
+        .str.replace_all(",", "")
+        .str.strip_chars()
+        .cast(pl.Float64, strict=False)
+    )
+
+
+def cast_expression(col: Column, factor: float = 1.0) -> pl.Expr:
+    raw = pl.col(col.name)
+    if col.kind == "code":
+        if col.code_set == "subject":
+            return raw  # free text; the subject group is derived separately
+        return _map_codes(raw, col.code_set)
+    if col.kind == "yes_no":
+        return _map_codes(raw, "yes_no") == "yes"
+    if col.kind == "int":
+        number = _number(raw)
+        return pl.when(number == number.round(0)).then(number).cast(pl.Int64, strict=False)
+    if col.kind == "number":
+        number = _number(raw) * factor
+        return pl.when(number.is_finite()).then(number)
+    return raw
+
+
+def _failure_message(col: Column) -> str:
+    if col.kind == "code":
+        return (
+            f"'{{value}}' is not a known {col.name}; use one of "
+            + ", ".join(codes(col.code_set))
+            + " (or the Chinese label)"
+        )
+    if col.kind == "yes_no":
+        return "'{value}' is not yes/no; use 是/否, true/false, 1/0 or Y/N"
+    return _BAD_INTEGER if col.kind == "int" else _BAD_NUMBER
+
+
+def cast_frame(
+    frame: pl.DataFrame, spec: InputFile, factors: dict[str, float]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed frame (same rows) and one failure row per cell that is present but does not cast."""
+    typed = frame.with_columns(
+        cast_expression(c, factors.get(c.name, 1.0)).alias(c.name) for c in spec.columns
+    )
+    failures = []
+    for col in spec.columns:
+        if col.kind in ("id", "text") or col.code_set == "subject":
+            continue
+        present = frame[col.name].is_not_null() & (frame[col.name] != "")
+        bad = frame.filter(present & typed[col.name].is_null())
+        if bad.height:
+            rule = {"code": "code", "yes_no": "yes_no", "int": "integer"}.get(col.kind, "number")
+            failures.append(
+                bad.select(
+                    pl.col("__row"),
+                    pl.lit(col.name).alias("column_name"),
+                    pl.lit(rule).alias("rule"),
+                    pl.col(col.name).alias("value"),
+                    pl.format(
+                        _failure_message(col).replace("'{value}'", "'{}'"), pl.col(col.name)
+                    ).alias("message"),
+                )
+            )
+    if not failures:
+        return typed, pl.DataFrame(schema=FAILURE_COLUMNS)
+    return typed, pl.concat(failures)
+
+
+def subject_group(subject: pl.Expr) -> pl.Expr:
+    """Canonical subject group (pe, music, fine_art, arts, mental_health) or 'other'."""
+    return _map_codes(subject, "subject").fill_null("other")
