@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-
 WAREHOUSE_JOB = "warehouse_job"
 
 warehouse_job = dg.define_asset_job(
