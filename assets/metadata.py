@@ -29,7 +29,7 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, year: int) -> dic
     ).fetchall()
     rows = con.execute(
         f"SELECT count(*) FROM {qualified(table)} WHERE year = ?", [year]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     preview = con.execute(
         f"SELECT * FROM {qualified(table)} WHERE year = ? LIMIT ?", [year, PREVIEW_ROWS]
     )

@@ -20,7 +20,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from assets.metadata import table_metadata
 from assets.partitions import school_years
 from assets.resources import WarehouseResource
-from assets.warehouse import DUCKDB_POOL, Write, replace_year
+from assets.warehouse import DUCKDB_POOL, Write, execute, replace_year
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "dbt_like_sql"
 MODEL_SCHEMAS = ("indicators", "marts")
@@ -107,7 +107,8 @@ def model_asset(
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         year = int(context.partition_key)
         with warehouse.connect() as con:
-            con.execute(
+            execute(
+                con,
                 "CREATE TEMP TABLE model_rows AS SELECT * FROM (\n"
                 + model.sql.rstrip().rstrip(";")
                 + "\n) WHERE year = ?",

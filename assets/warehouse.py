@@ -47,6 +47,11 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         con.close()
 
 
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list:
+    """Run a statement to completion (DuckDB 2 keeps a result open until it is fetched)."""
+    return con.execute(sql, params or []).fetchall()
+
+
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -65,21 +70,21 @@ def _ensure_table(
     con: duckdb.DuckDBPyConnection, table: str, relation: str, comments: dict[str, str] | None
 ) -> None:
     schema, _ = table.split(".")
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+    execute(con, f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
     incoming = _columns(con, relation)
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
         table.split("."),
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         columns = ", ".join(f"{quote(c)} {t}" for c, t in incoming.items())
-        con.execute(f"CREATE TABLE {qualified(table)} ({columns})")
+        execute(con, f"CREATE TABLE {qualified(table)} ({columns})")
     else:
         # The contract changes only by adding columns; older years get NULL in them.
         current = _columns(con, qualified(table))
         for column, dtype in incoming.items():
             if column not in current:
-                con.execute(f"ALTER TABLE {qualified(table)} ADD COLUMN {quote(column)} {dtype}")
+                execute(con, f"ALTER TABLE {qualified(table)} ADD COLUMN {quote(column)} {dtype}")
     if comments:
         apply_comments(con, table, comments)
 
@@ -90,9 +95,9 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str, comments: dict[st
     for column, text in comments.items():
         literal = "'" + text.replace("'", "''") + "'"
         if column == "":
-            con.execute(f"COMMENT ON TABLE {qualified(table)} IS {literal}")
+            execute(con, f"COMMENT ON TABLE {qualified(table)} IS {literal}")
         elif column in present:
-            con.execute(f"COMMENT ON COLUMN {qualified(table)}.{quote(column)} IS {literal}")
+            execute(con, f"COMMENT ON COLUMN {qualified(table)}.{quote(column)} IS {literal}")
 
 
 @dataclass(frozen=True)
@@ -109,25 +114,25 @@ def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write])
     holding another year is refused, since it would duplicate that year.
     """
     counts = {}
-    con.execute("BEGIN TRANSACTION")
+    execute(con, "BEGIN TRANSACTION")
     try:
         for write in writes:
             _ensure_table(con, write.table, write.relation, write.comments)
             stray = con.execute(
                 f"SELECT count(*) FROM {write.relation} WHERE year IS DISTINCT FROM ?", [year]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             if stray:
                 raise ValueError(f"{write.table}: {stray} rows are not of year {year}")
-            con.execute(f"DELETE FROM {qualified(write.table)} WHERE year = ?", [year])
-            con.execute(
-                f"INSERT INTO {qualified(write.table)} BY NAME SELECT * FROM {write.relation}"
+            execute(con, f"DELETE FROM {qualified(write.table)} WHERE year = ?", [year])
+            execute(
+                con, f"INSERT INTO {qualified(write.table)} BY NAME SELECT * FROM {write.relation}"
             )
             counts[write.table] = con.execute(
                 f"SELECT count(*) FROM {qualified(write.table)} WHERE year = ?", [year]
-            ).fetchone()[0]
-        con.execute("COMMIT")
+            ).fetchall()[0][0]
+        execute(con, "COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        execute(con, "ROLLBACK")
         raise
     return counts
 
@@ -177,7 +182,7 @@ def start_build(path: Path, run_id: str) -> Path:
         # WAL left by an outside writer into the file so the copy misses nothing.
         with connect(path, read_only=not wal.exists()) as con:
             if wal.exists():
-                con.execute("CHECKPOINT")
+                execute(con, "CHECKPOINT")
         shutil.copyfile(path, build)
     return build
 
@@ -187,7 +192,7 @@ def publish_build(build: Path, path: Path) -> None:
     if not build.exists():
         return
     with connect(build) as con:
-        con.execute("CHECKPOINT")
+        execute(con, "CHECKPOINT")
     with build.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(build, path)

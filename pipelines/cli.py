@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
                 print(summarise(con, year))
                 rejected = con.execute(
                     "SELECT count(*) FROM audit.rejected_rows WHERE year = ?", [year]
-                ).fetchone()[0]
+                ).fetchall()[0][0]
         except WarehouseBusyError as exc:
             print(f"junheng: {exc}", file=sys.stderr)
             return WAREHOUSE_BUSY

@@ -22,12 +22,17 @@ def model_assets() -> list[dg.AssetsDefinition]:
     return [model_asset(m, *MODEL_CHECKS.get(m.table, ([], None))) for m in discover_models()]
 
 
+def warehouse_assets() -> list:
+    """Every asset of the code location, raw files (external) included."""
+    return [*raw_files, *reference_assets, ingest_year, *model_assets()]
+
+
 def build_definitions(
     input_root: str | None = None, warehouse_path: str | None = None
 ) -> dg.Definitions:
     """Same assets, jobs and checks; resources pointed at the given folder and file."""
     return dg.Definitions(
-        assets=[*raw_files, *reference_assets, ingest_year, *model_assets()],
+        assets=warehouse_assets(),
         jobs=[warehouse_job],
         schedules=[annual_ingestion],
         resources={

@@ -1,4 +1,4 @@
-"""Reading real district files: encodings, Excel title rows, Chinese or English headers and labels."""
+"""Reading real district files: encodings, Excel title rows, header and label variants."""
 
 import csv
 import io
