@@ -1,0 +1,102 @@
+"""The ``junheng`` command: summaries, exit codes, validate without writing."""
+
+import subprocess
+import sys
+
+import pytest
+
+from pipelines.cli import FILE_FAILED, OK, ROWS_REJECTED, main
+from tests import district as d
+from tests.helpers import enrollment, facilities, query, school, teachers, write_year
+
+
+def clean_year():
+    return {
+        "schools": [school("1101010001", "小学")],
+        "enrollment": [enrollment("1101010001", "小学", 400)],
+        "teachers": teachers("1101010001", "小学", 20, "本科", "县级", "体育"),
+        "facilities": [facilities("1101010001", 2200, 200, 2800, 1_000_000, 10)],
+    }
+
+
+def test_run_prints_the_summary_and_exits_0(tmp_path, capsys):
+    write_year(tmp_path / "in", 2024, clean_year())
+    code = main(["run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb")])
+    out = capsys.readouterr().out
+    assert code == OK
+    assert "2024 110101 县110101: 1 sections evaluated, 0 excluded" in out
+    assert "status: 1 all_met, 0 complies, 0 below_standard" in out
+    assert "CVs over their limit: none" in out and "rejected rows: 0" in out
+
+
+def test_rejected_rows_exit_1_and_are_listed(tmp_path, capsys):
+    write_year(tmp_path / "in", 2024, d.district())
+    code = main(["run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb")])
+    out = capsys.readouterr().out
+    assert code == ROWS_REJECTED
+    assert "2024/teachers.csv: 1 row(s): code" in out
+    assert "CVs over their limit: junior backbone_teachers_per100 0.500 > 0.45" in out
+
+
+def test_file_failure_exits_3_and_names_file_and_fix(tmp_path, capsys):
+    write_year(tmp_path / "in", 2024, clean_year())
+    write_year(tmp_path / "in", 2023, clean_year())
+    assert (
+        main(
+            [
+                "run",
+                "--input",
+                str(tmp_path / "in"),
+                "--warehouse",
+                str(tmp_path / "w.duckdb"),
+                "--year",
+                "2023",
+            ]
+        )
+        == OK
+    )
+    (tmp_path / "in" / "2024" / "enrollment.csv").write_text("school_id,stage\n1,小学\n")
+    code = main(["run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb")])
+    captured = capsys.readouterr()
+    assert code == FILE_FAILED
+    assert "2024: FAILED" in captured.err and "enrollment.csv" in captured.err
+    assert "missing required column(s): students (在校生数)" in captured.err
+    # 2023 ran again in the same command and is there; 2024 was never written.
+    assert query(tmp_path / "w.duckdb", "SELECT DISTINCT year FROM staging.schools") == [(2023,)]
+
+
+def test_validate_prints_every_problem_and_writes_nothing(tmp_path, capsys):
+    write_year(tmp_path / "in", 2024, d.district())
+    code = main(["validate", "--input", str(tmp_path / "in")])
+    out = capsys.readouterr().out
+    assert code == ROWS_REJECTED
+    assert "2024/teachers.csv row " in out and "[code] '暂缺' is not a known education" in out
+    assert not list(tmp_path.rglob("*.duckdb"))
+
+
+def test_installed_console_script(tmp_path):
+    write_year(tmp_path / "in", 2024, clean_year())
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "run",
+            "--input",
+            str(tmp_path / "in"),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "sections evaluated" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [["run", "--year", "nineteen"], ["frobnicate"]])
+def test_usage_errors_exit_2(argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
