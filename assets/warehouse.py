@@ -37,9 +37,9 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         holder = re.search(r"held in (.*?) \(PID (\d+)\)", str(exc))
         who = f"{holder.group(1)} (PID {holder.group(2)})" if holder else "another process"
         raise WarehouseBusyError(
-            f"the warehouse {path} is open in {who}. DuckDB allows one writer and no readers "
-            "while it writes: close that DuckDB CLI / DBeaver / Python session (or wait for the "
-            "other run to finish) and run again"
+            f"the warehouse {path} is locked by {who}: DuckDB lets one process write, or "
+            "several read, never both. Close that DuckDB CLI / DBeaver / Python session (a "
+            "read-only one does not block a run) or wait for it to finish, and run again"
         ) from None
     try:
         yield con

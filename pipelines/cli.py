@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import time
 import warnings
@@ -59,21 +60,25 @@ def _years(input_root: Path, requested: list[int] | None) -> list[int]:
     return years
 
 
-def _failure_messages(result) -> list[str]:
-    messages = []
+def _failures(result) -> list[tuple[str, str]]:
+    """(exception class, message) of each failed step or resource, innermost cause first."""
+    failures = []
     for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            user = event.step_failure_data.user_failure_data
-            while error is not None and error.cause is not None:
-                error = error.cause  # the user's exception, not Dagster's wrapper
-            text = (
-                user.description
-                if user and user.description
-                else (error.message.strip() if error else "step failed")
-            )
-            messages.append(f"{event.step_key}: {text}")
-    return messages
+        if not (event.is_step_failure or event.is_resource_init_failure):
+            continue
+        data = event.event_specific_data
+        user = getattr(data, "user_failure_data", None)
+        error = data.error
+        while error is not None and error.cause is not None:
+            error = error.cause  # the user's exception, not Dagster's wrapper
+        if user and user.description:
+            text, cls = user.description, "Failure"
+        else:
+            # "assets.warehouse.WarehouseBusyError: the warehouse …" → "the warehouse …"
+            text = re.sub(r"^[\w.]+: ", "", error.message.strip()) if error else "failed"
+            cls = error.cls_name if error else ""
+        failures.append((cls, f"{event.step_key or 'warehouse'}: {text}"))
+    return failures
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,12 +110,10 @@ def run(args: argparse.Namespace) -> int:
                 f"(earlier years untouched)",
                 file=sys.stderr,
             )
-            for message in _failure_messages(result):
+            failures = _failures(result)
+            for _, message in failures:
                 print(f"  {message}", file=sys.stderr)
-            busy = any(
-                "open in" in m and "DuckDB allows one writer" in m
-                for m in _failure_messages(result)
-            )
+            busy = any(cls == "WarehouseBusyError" for cls, _ in failures)
             status = max(status, WAREHOUSE_BUSY if busy else FILE_FAILED)
             continue
         try:

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from pipelines.cli import FILE_FAILED, OK, ROWS_REJECTED, main
+from pipelines.cli import FILE_FAILED, OK, ROWS_REJECTED, WAREHOUSE_BUSY, main
 from tests import district as d
 from tests.helpers import enrollment, facilities, query, school, teachers, write_year
 
@@ -100,3 +100,44 @@ def test_usage_errors_exit_2(argv):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2
+
+
+HOLD = (
+    "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only={ro}); "
+    "print('ready', flush=True); time.sleep(60)"
+)
+
+
+def _hold(path, read_only):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD.format(ro=read_only), str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_a_writer_holding_the_file_stops_the_run_with_its_pid(tmp_path, capsys):
+    write_year(tmp_path / "in", 2024, clean_year())
+    args = ["run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb")]
+    assert main(args) == OK
+    holder = _hold(tmp_path / "w.duckdb", read_only=False)
+    try:
+        code = main(args)
+    finally:
+        holder.kill()
+    err = capsys.readouterr().err
+    assert code == WAREHOUSE_BUSY
+    assert f"(PID {holder.pid})" in err and "Close that DuckDB CLI" in err
+
+
+def test_a_reader_holding_the_file_does_not_block_the_run(tmp_path):
+    write_year(tmp_path / "in", 2024, clean_year())
+    args = ["run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb")]
+    assert main(args) == OK
+    holder = _hold(tmp_path / "w.duckdb", read_only=True)
+    try:
+        assert main(args) == OK
+    finally:
+        holder.kill()
