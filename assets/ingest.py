@@ -13,11 +13,11 @@ from assets.reading import InputFileError
 from assets.resources import InputsResource, WarehouseResource
 from assets.validate_year import validate_year
 from assets.warehouse import DUCKDB_POOL, Write, replace_year
-from schemas.contract import INPUT_FILES, USED_FILES
+from schemas.contract import INPUT_FILES
 
 NO_REJECTED_ROWS = "no_rejected_rows"
 
-STAGING_TABLES = {f"staging.{spec.table}": spec for spec in USED_FILES}
+STAGING_TABLES = {f"staging.{spec.table}": spec for spec in INPUT_FILES.values()}
 AUDIT_COMMENTS = {
     "audit.source_files": {
         "": "来源文件 | every input file of each year with its sha256 and row counts",
@@ -63,11 +63,18 @@ def _staging_comments(table: str) -> dict[str, str]:
             "学科类别 | pe, music, fine_art, arts, mental_health or "
             "other, from the subject as written"
         )
+    if spec.name == "county":
+        comments["value_number"] = "数值 | the value as a number (counts, percents, yuan)"
+        comments["value_yes"] = "是否 | the value of a yes/no item"
     return comments
 
 
 # Validation maps labels and checks stages with these reference files.
-VALIDATION_REFERENCE = [["reference", "code_labels"], ["reference", "school_types"]]
+VALIDATION_REFERENCE = [
+    ["reference", "code_labels"],
+    ["reference", "school_types"],
+    ["reference", "county_items"],
+]
 
 ingest_specs = [
     dg.AssetSpec(
@@ -77,14 +84,14 @@ ingest_specs = [
         description=f"{spec.alias}: {spec.meaning}",
         deps=[["raw", spec.name], *VALIDATION_REFERENCE],
     )
-    for spec in USED_FILES
+    for spec in INPUT_FILES.values()
 ] + [
     dg.AssetSpec(
         ["audit", name],
         group_name="audit",
         kinds={"duckdb"},
         description=AUDIT_COMMENTS[f"audit.{name}"][""],
-        deps=[["raw", spec.name] for spec in USED_FILES],
+        deps=[["raw", spec.name] for spec in INPUT_FILES.values()],
     )
     for name in ("source_files", "rejected_rows")
 ]

@@ -266,6 +266,12 @@ def _scaled(raw: RawFile, factors: dict[str, float]) -> RawFile:
     return raw
 
 
+def empty_file(path: Path, spec: InputFile) -> RawFile:
+    """Stands for a missing optional file: no rows, so its year's old rows are replaced."""
+    frame = pl.DataFrame(schema={**{c.name: pl.String for c in spec.columns}, ROW: pl.Int64})
+    return RawFile(spec, path, "", frame, 0, "")
+
+
 def read_input_file(path: Path, spec: InputFile) -> RawFile:
     if path.stat().st_size == 0:
         raise InputFileError(path, "the file is empty", "export the data again")

@@ -19,13 +19,13 @@ from assets.reading import (
     ROW,
     InputFileError,
     RawFile,
+    empty_file,
     find_year_files,
     read_input_file,
-    sha256_of,
 )
-from schemas import cross_file
+from schemas import county_items, cross_file
 from schemas.casting import FAILURE_COLUMNS, cast_frame, subject_group
-from schemas.contract import INPUT_FILES, USED_FILES
+from schemas.contract import INPUT_FILES
 from schemas.staging import RULE_MESSAGES, schema_for
 
 Pseudonymise = Callable[[pl.Series], pl.Series]
@@ -117,6 +117,9 @@ def _drop_rows(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
 
 def _own_checks(raw: RawFile, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     typed, cast_failures = cast_frame(raw.frame, raw.spec, raw.factors)
+    if raw.spec.name == "county":
+        typed, value_failures = county_items.type_values(typed)
+        cast_failures = pl.concat([cast_failures, value_failures])
     schema_failures = _check(typed, schema_for(raw.spec.name, year))
     # A cell that failed to cast is null now; its "required" failure would say the same twice.
     schema_failures = schema_failures.join(
@@ -133,38 +136,35 @@ def _cross_checks(
     def accepted(name: str) -> pl.DataFrame:
         return _drop_rows(typed[name], failures[name])
 
-    def add(name: str, new: pl.DataFrame) -> None:
-        failures[name] = pl.concat([failures[name], new])
+    def add(name: str, schema) -> None:
+        failures[name] = pl.concat([failures[name], _check(accepted(name), schema)])
 
     schools = accepted("schools")
     rejected_ids = raws["schools"].frame.join(schools.select(ROW), on=ROW, how="anti")["school_id"]
     refs = cross_file.references_schema(schools["school_id"], rejected_ids.drop_nulls())
-    for name in ("enrollment", "teachers", "facilities"):
-        add(name, _check(accepted(name), refs))
+    for name in ("enrollment", "teachers", "facilities", "rooms", "finance"):
+        add(name, refs)
+    add("county", cross_file.county_schema(raws["schools"].frame["county_code"].drop_nulls()))
     add(
         "enrollment",
-        _check(
-            accepted("enrollment"),
-            cross_file.stage_schema(
-                cross_file.allowed_stage_pairs(schools), "stage_not_allowed_for_type"
-            ),
+        cross_file.stage_schema(
+            cross_file.allowed_stage_pairs(schools), "stage_not_allowed_for_type"
         ),
     )
     enrolled = accepted("enrollment").select("school_id", "stage").unique()
-    add(
-        "teachers",
-        _check(accepted("teachers"), cross_file.stage_schema(enrolled, "stage_not_in_school")),
-    )
+    add("teachers", cross_file.stage_schema(enrolled, "stage_not_in_school"))
     no_enrollment = schools.join(enrolled, on="school_id", how="anti")
-    add(
-        "schools",
-        no_enrollment.select(
-            pl.col(ROW),
-            pl.lit("school_id").alias("column_name"),
-            pl.lit("no_enrollment").alias("rule"),
-            pl.col("school_id").alias("value"),
-            pl.lit(None, pl.String).alias("message"),
-        ),
+    failures["schools"] = pl.concat(
+        [
+            failures["schools"],
+            no_enrollment.select(
+                pl.col(ROW),
+                pl.lit("school_id").alias("column_name"),
+                pl.lit("no_enrollment").alias("rule"),
+                pl.col("school_id").alias("value"),
+                pl.lit(None, pl.String).alias("message"),
+            ),
+        ]
     )
 
 
@@ -234,16 +234,32 @@ def _source_record(
     }
 
 
-def validate_year(year_dir: Path, year: int, pseudonymise: Pseudonymise) -> ValidatedYear:
-    """Validate every file of ``year_dir``; raise InputFileError if a file is unusable."""
+def _read_all(year_dir: Path) -> tuple[dict[str, RawFile], list[str], list[str]]:
+    """Every contract file of the year (an empty one for a missing optional file)."""
     found, notices = find_year_files(year_dir)
-    missing = [spec for spec in USED_FILES if spec.name not in found]
-    if missing:
-        names = "; ".join(f"{s.name}.csv/.xlsx or {s.alias}.csv/.xlsx" for s in missing)
+    missing_required = [s for s in INPUT_FILES.values() if s.required and s.name not in found]
+    if missing_required:
+        names = "; ".join(f"{s.name}.csv/.xlsx or {s.alias}.csv/.xlsx" for s in missing_required)
         raise InputFileError(
             year_dir, f"required file(s) missing: {names}", "add the file(s) to the year folder"
         )
-    raws = {spec.name: read_input_file(found[spec.name], spec) for spec in USED_FILES}
+    raws, missing = {}, []
+    for spec in INPUT_FILES.values():
+        if spec.name in found:
+            raws[spec.name] = read_input_file(found[spec.name], spec)
+        else:
+            missing.append(spec.name)
+            notices.append(
+                f"{year_dir}: no {spec.name} file ({spec.alias}); the results that "
+                "need it will say incomplete"
+            )
+            raws[spec.name] = empty_file(year_dir / f"{spec.name}.csv", spec)
+    return raws, missing, notices
+
+
+def validate_year(year_dir: Path, year: int, pseudonymise: Pseudonymise) -> ValidatedYear:
+    """Validate every file of ``year_dir``; raise InputFileError if a file is unusable."""
+    raws, missing, notices = _read_all(year_dir)
     typed, failures = {}, {}
     for name, raw in raws.items():
         typed[name], failures[name] = _own_checks(raw, year)
@@ -262,34 +278,22 @@ def validate_year(year_dir: Path, year: int, pseudonymise: Pseudonymise) -> Vali
             )
         accepted[name] = frame.with_columns(pl.lit(year, pl.Int32).alias("year"))
         rejected.append(_rejected_rows(raw, failures[name], year, label, pseudonymise))
-        n_rejected = failures[name].select(ROW).n_unique()
-        sources.append(
-            _source_record(
-                raw.path,
-                label,
-                name,
-                year,
-                raw.sha256,
-                "loaded",
-                raw.frame.height,
-                n_rejected,
-                raw.encoding,
+        if name in missing:
+            sources.append(
+                _source_record(raw.path, label, name, year, None, "missing", None, None, None)
             )
-        )
-    for name, path in found.items():
-        if not INPUT_FILES[name].used:
-            notices.append(f"{path}: '{name}' is not used by this version yet; ignored")
+        else:
             sources.append(
                 _source_record(
-                    path,
-                    str(path.relative_to(root)),
+                    raw.path,
+                    label,
                     name,
                     year,
-                    sha256_of(path),
-                    "ignored",
-                    None,
-                    None,
-                    None,
+                    raw.sha256,
+                    "loaded",
+                    raw.frame.height,
+                    failures[name].select(ROW).n_unique(),
+                    raw.encoding,
                 )
             )
     return ValidatedYear(

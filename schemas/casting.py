@@ -41,6 +41,11 @@ def _number(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def yes_no(expr: pl.Expr) -> pl.Expr:
+    """True for 是/true/1/Y…, False for 否/false/0/N…, null otherwise."""
+    return _map_codes(expr, "yes_no") == "yes"
+
+
 def cast_expression(col: Column, factor: float = 1.0) -> pl.Expr:
     raw = pl.col(col.name)
     if col.kind == "code":
@@ -48,7 +53,7 @@ def cast_expression(col: Column, factor: float = 1.0) -> pl.Expr:
             return raw  # free text; the subject group is derived separately
         return _map_codes(raw, col.code_set)
     if col.kind == "yes_no":
-        return _map_codes(raw, "yes_no") == "yes"
+        return yes_no(raw)
     if col.kind == "int":
         number = _number(raw)
         return pl.when(number == number.round(0)).then(number).cast(pl.Int64, strict=False)

@@ -30,8 +30,9 @@ class InputFile:
     alias: str
     meaning: str
     columns: tuple[Column, ...]
-    # Files of later parts of the method: read only once their models exist.
-    used: bool = True
+    # Without a required file the year stops; without an optional one the results that need
+    # it say "incomplete" (DOMAIN.md §5: never a verdict computed from absent data).
+    required: bool = True
 
     @property
     def table(self) -> str:
@@ -142,7 +143,7 @@ ROOMS = InputFile(
         Column("room_type", "类型", "code", "music or art", "room_type"),
         Column("area_m2", "使用面积", "number", "usable area, m²"),
     ),
-    used=False,
+    required=False,
 )
 
 FINANCE = InputFile(
@@ -168,7 +169,7 @@ FINANCE = InputFile(
         ),
         Column("training_funds_yuan", "教师培训经费", "number", "teacher training funds, yuan"),
     ),
-    used=False,
+    required=False,
 )
 
 COUNTY = InputFile(
@@ -181,10 +182,10 @@ COUNTY = InputFile(
         Column("value", "值", "text", "value as given"),
         Column("note", "说明", "text", "evidence or note"),
     ),
-    used=False,
+    required=False,
 )
 
 INPUT_FILES: dict[str, InputFile] = {
     f.name: f for f in (SCHOOLS, ENROLLMENT, TEACHERS, FACILITIES, ROOMS, FINANCE, COUNTY)
 }
-USED_FILES = [f for f in INPUT_FILES.values() if f.used]
+REQUIRED_FILES = [f for f in INPUT_FILES.values() if f.required]

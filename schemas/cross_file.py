@@ -61,3 +61,16 @@ def stage_schema(pairs: pl.DataFrame, rule: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {"stage": pa.Column(pl.String, checks=[_member_of(key, allowed, rule)])}, strict=False
     )
+
+
+def county_schema(county_codes: pl.Series) -> pa.DataFrameSchema:
+    """County items belong to a county of the schools file."""
+    return pa.DataFrameSchema(
+        {
+            "county_code": pa.Column(
+                pl.String,
+                checks=[_member_of(pl.col("county_code"), county_codes.unique(), "unknown_county")],
+            )
+        },
+        strict=False,
+    )

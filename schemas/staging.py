@@ -37,6 +37,7 @@ RULE_MESSAGES = {
     "stage or the school type",
     "stage_not_in_school": "the school has no students in stage '{value}'; correct the stage or "
     "add the school's enrollment for it",
+    "unknown_county": "county '{value}' has no school in the schools file; correct the code",
     "no_enrollment": "school '{value}' has no accepted row in enrollment; add its students per "
     "stage",
 }
@@ -53,6 +54,11 @@ PLAUSIBLE_MAX = {
     "equipment_value_yuan": 2_000_000_000,
     "multimedia_classrooms": 2_000,
     "training_hours_5y": 5_000,
+    "area_m2": 2_000,
+    "public_funds_budget_yuan": 10_000_000_000,
+    "public_funds_allocated_yuan": 10_000_000_000,
+    "per_student_standard_yuan": 1_000_000,
+    "training_funds_yuan": 10_000_000_000,
 }
 
 
@@ -126,6 +132,8 @@ def schema_for(file_name: str, year: int) -> pa.DataFrameSchema:
             "school_id": [_SCHOOL_ID, _unique("school_id")],
             "indoor_sports_area_m2": [_le("teaching_aux_area_m2", "indoor_le_teaching_area")],
         }
+    elif file_name == "finance":
+        special["school_id"] = [_SCHOOL_ID, _unique("school_id")]
     elif file_name == "county":
         special = {"county_code": [_COUNTY_CODE], "item": [_unique("county_code", "item")]}
     return _schema(spec, special)

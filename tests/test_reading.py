@@ -188,16 +188,18 @@ def test_files_named_by_chinese_alias_and_unused_files_ignored_with_a_record(tmp
     assert any("readme.txt" in n for n in notices)
 
 
-def test_unused_contract_file_is_recorded_as_ignored(tmp_path):
+def test_optional_files_are_loaded_when_present_and_recorded_missing_when_absent(tmp_path):
     (tmp_path / "2024").mkdir()
-    write_csv(
-        tmp_path / "2024" / "rooms.csv",
-        [{"school_id": "0150112001", "room_type": "音乐", "area_m2": 96}],
-    )
+    write_csv(tmp_path / "2024" / "音美专用教室.csv",
+              [{"学校标识码": "0150112001", "类型": "音乐", "使用面积": 96}])
     year = _year_with(tmp_path)
-    rooms = year.sources.filter(year.sources["file_kind"] == "rooms").row(0, named=True)
-    assert rooms["status"] == "ignored" and len(rooms["sha256"]) == 64
-    assert any("rooms" in n and "ignored" in n for n in year.notices)
+    sources = {r["file_kind"]: r for r in year.sources.iter_rows(named=True)}
+    assert sources["rooms"]["status"] == "loaded" and len(sources["rooms"]["sha256"]) == 64
+    assert year.accepted["rooms"].row(0, named=True) | {"year": 0} == {
+        "school_id": "0150112001", "room_type": "music", "area_m2": 96.0, "year": 0}
+    assert sources["county"]["status"] == "missing" and sources["county"]["sha256"] is None
+    assert year.accepted["county"].is_empty()
+    assert any("no county file" in n for n in year.notices)
 
 
 def test_missing_required_column_names_column_alias_and_file(tmp_path):
