@@ -190,13 +190,19 @@ def test_files_named_by_chinese_alias_and_unused_files_ignored_with_a_record(tmp
 
 def test_optional_files_are_loaded_when_present_and_recorded_missing_when_absent(tmp_path):
     (tmp_path / "2024").mkdir()
-    write_csv(tmp_path / "2024" / "音美专用教室.csv",
-              [{"学校标识码": "0150112001", "类型": "音乐", "使用面积": 96}])
+    write_csv(
+        tmp_path / "2024" / "音美专用教室.csv",
+        [{"学校标识码": "0150112001", "类型": "音乐", "使用面积": 96}],
+    )
     year = _year_with(tmp_path)
     sources = {r["file_kind"]: r for r in year.sources.iter_rows(named=True)}
     assert sources["rooms"]["status"] == "loaded" and len(sources["rooms"]["sha256"]) == 64
     assert year.accepted["rooms"].row(0, named=True) | {"year": 0} == {
-        "school_id": "0150112001", "room_type": "music", "area_m2": 96.0, "year": 0}
+        "school_id": "0150112001",
+        "room_type": "music",
+        "area_m2": 96.0,
+        "year": 0,
+    }
     assert sources["county"]["status"] == "missing" and sources["county"]["sha256"] is None
     assert year.accepted["county"].is_empty()
     assert any("no county file" in n for n in year.notices)

@@ -29,6 +29,22 @@ def valid_year() -> dict[str, list[dict]]:
         "facilities": [
             facilities(s, 3000, 200, 5000, 1_000_000, 12) for s in (PRIMARY, NINE, MIDDLE)
         ],
+        "rooms": [
+            {"school_id": PRIMARY, "room_type": "音乐", "area_m2": 96},
+            {"school_id": PRIMARY, "room_type": "美术", "area_m2": 90},
+        ],
+        "finance": [
+            {"school_id": s, "public_funds_budget_yuan": 400_000,
+             "public_funds_allocated_yuan": 400_000, "per_student_standard_yuan": 800,
+             "training_funds_yuan": 20_000}
+            for s in (PRIMARY, NINE, MIDDLE)
+        ],
+        "county": [
+            {"county_code": "110101", "item": "layout_planned", "value": "是", "note": "规划"},
+            {"county_code": "110101", "item": "social_recognition_pct", "value": "86.51",
+             "note": ""},
+            {"county_code": "110101", "item": "junior_graduates", "value": "11587", "note": ""},
+        ],
     }
 
 
@@ -45,7 +61,16 @@ def test_the_valid_year_is_accepted_whole(tmp_path):
         "enrollment": 5,
         "teachers": 7,
         "facilities": 3,
+        "rooms": 2,
+        "finance": 3,
+        "county": 3,
     }
+    county = result.accepted["county"].sort("item").select("item", "value_number", "value_yes")
+    assert county.rows() == [
+        ("junior_graduates", 11587.0, None),
+        ("layout_planned", None, True),
+        ("social_recognition_pct", 86.51, None),
+    ]
 
 
 def _set(file, index, **changes):
@@ -215,7 +240,78 @@ CASES = {
         "stage",
         "stage_not_in_school",
     ),
+    "unknown room type": (_set("rooms", 0, room_type="舞蹈"), "rooms", 2, "room_type", "code"),
+    "room of an unknown school": (
+        _set("rooms", 1, school_id="0150112099"),
+        "rooms",
+        3,
+        "school_id",
+        "unknown_school",
+    ),
+    "negative budget": (
+        _set("finance", 0, public_funds_budget_yuan=-1),
+        "finance",
+        2,
+        "public_funds_budget_yuan",
+        "non_negative",
+    ),
+    "duplicate finance row": (
+        _append(
+            "finance",
+            {
+                "school_id": PRIMARY,
+                "public_funds_budget_yuan": 1,
+                "public_funds_allocated_yuan": 1,
+                "per_student_standard_yuan": 1,
+                "training_funds_yuan": 1,
+            },
+        ),
+        "finance",
+        5,
+        "school_id",
+        "unique_per_year",
+    ),
+    "unknown county item": (
+        _set("county", 0, item="happiness_index"),
+        "county",
+        2,
+        "item",
+        "unknown_item",
+    ),
+    "percent above 100": (_set("county", 1, value="186.51"), "county", 3, "value", "value_type"),
+    "percent given as a fraction sign": (
+        _set("county", 1, value="86.51%"),
+        "county",
+        3,
+        "value",
+        "value_type",
+    ),
+    "fractional count": (_set("county", 2, value="11587.5"), "county", 4, "value", "value_type"),
+    "yes/no item with a number": (_set("county", 0, value="2"), "county", 2, "value", "value_type"),
+    "duplicate county item": (
+        _append(
+            "county", {"county_code": "110101", "item": "layout_planned", "value": "否", "note": ""}
+        ),
+        "county",
+        5,
+        "item",
+        "unique_per_year",
+    ),
+    "county without schools": (
+        _set("county", 2, county_code="110199"),
+        "county",
+        4,
+        "county_code",
+        "unknown_county",
+    ),
 }
+
+
+def test_unknown_county_item_lists_the_known_ones(tmp_path):
+    files = valid_year()
+    files["county"][0]["item"] = "happiness_index"
+    row = validate(tmp_path, files).rejected.row(0, named=True)
+    assert "known items:" in row["message"] and "junior_graduates" in row["message"]
 
 
 @pytest.mark.parametrize("case", CASES)
