@@ -164,8 +164,8 @@ INDICATORS = (
     "multimedia_rooms_per100",
 )
 STANDARDS = {
-    "primary": dict(zip(INDICATORS, (4.2, 1.0, 0.9, 4.5, 7.5, 2000, 2.3))),
-    "junior": dict(zip(INDICATORS, (5.3, 1.0, 0.9, 5.8, 10.2, 2500, 2.4))),
+    "primary": dict(zip(INDICATORS, (4.2, 1.0, 0.9, 4.5, 7.5, 2000, 2.3), strict=True)),
+    "junior": dict(zip(INDICATORS, (5.3, 1.0, 0.9, 5.8, 10.2, 2500, 2.4), strict=True)),
 }
 CV_LIMITS = {"primary": 0.50, "junior": 0.45}
 SPLIT_WEIGHTS = {

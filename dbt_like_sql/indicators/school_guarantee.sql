@@ -182,7 +182,7 @@ sized AS (
         primary_classes + junior_classes AS compulsory_classes,
         CASE
             WHEN small_rooms = 'none' AND primary_classes + junior_classes < per_room THEN 0
-            ELSE greatest(1, ceil((primary_classes + junior_classes) / per_room))
+            ELSE greatest(1, ceil((primary_classes + junior_classes) / per_room))::INTEGER
         END AS rooms_required,
         CASE WHEN built_year <= old_rooms_by THEN old_music_m2 ELSE music_m2 END AS music_floor_m2,
         CASE WHEN built_year <= old_rooms_by THEN old_art_m2 ELSE art_m2 END AS art_floor_m2,
