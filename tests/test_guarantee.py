@@ -18,40 +18,62 @@ def warehouse(tmp_path_factory):
 
 
 def item(warehouse, county, code):
-    rows = query_dicts(warehouse, "SELECT * FROM marts.county_compliance WHERE year = ? AND "
-                       "county_code = ? AND item = ?", [YEAR, county, code])
+    rows = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.county_compliance WHERE year = ? AND county_code = ? AND item = ?",
+        [YEAR, county, code],
+    )
     assert len(rows) == 1, (county, code)
     return rows[0]
 
 
 def school(warehouse, school_id):
-    return query_dicts(warehouse, "SELECT * FROM indicators.school_guarantee WHERE year = ? "
-                       "AND school_id = ?", [YEAR, school_id])[0]
+    return query_dicts(
+        warehouse,
+        "SELECT * FROM indicators.school_guarantee WHERE year = ? AND school_id = ?",
+        [YEAR, school_id],
+    )[0]
 
 
 def test_every_item_has_a_row_per_county(warehouse):
-    codes = [r[0] for r in query(warehouse, "SELECT item FROM marts.county_compliance WHERE "
-                                 "county_code = ? ORDER BY sort_order", [g.PASS])]
-    assert codes == (["school_compliance", "cv_primary", "cv_junior"]
-                     + [f"G{i}" for i in range(1, 16)] + [f"Q{i}" for i in range(1, 10)]
-                     + ["recognition"] + g.VETOES)
+    codes = [
+        r[0]
+        for r in query(
+            warehouse,
+            "SELECT item FROM marts.county_compliance WHERE county_code = ? ORDER BY sort_order",
+            [g.PASS],
+        )
+    ]
+    assert codes == (
+        ["school_compliance", "cv_primary", "cv_junior"]
+        + [f"G{i}" for i in range(1, 16)]
+        + [f"Q{i}" for i in range(1, 10)]
+        + ["recognition"]
+        + g.VETOES
+    )
 
 
 def test_county_at_every_threshold_is_recognised(warehouse):
-    failed = query(warehouse, "SELECT item, detail FROM marts.county_compliance WHERE "
-                   "county_code = ? AND passed IS DISTINCT FROM TRUE", [g.PASS])
+    failed = query(
+        warehouse,
+        "SELECT item, detail FROM marts.county_compliance WHERE "
+        "county_code = ? AND passed IS DISTINCT FROM TRUE",
+        [g.PASS],
+    )
     assert failed == []
-    verdict = query_dicts(warehouse, "SELECT * FROM marts.county_verdict WHERE county_code = ?",
-                          [g.PASS])[0]
-    assert (verdict["verdict"], verdict["items"], verdict["items_passed"]) == (
-        "recognised", 34, 34)
+    verdict = query_dicts(
+        warehouse, "SELECT * FROM marts.county_verdict WHERE county_code = ?", [g.PASS]
+    )[0]
+    assert (verdict["verdict"], verdict["items"], verdict["items_passed"]) == ("recognised", 34, 34)
 
 
 def test_g3_rooms_per_12_classes_and_area_floors(warehouse):
     # 2000 primary students in 44 classes (2000 // 45) → ceil(44/12) = 4 rooms of each kind,
     # at exactly 96 / 90 m².
-    assert (school(warehouse, "1201010001")["rooms_required"],
-            school(warehouse, "1201010001")["g3_met"]) == (4, True)
+    assert (
+        school(warehouse, "1201010001")["rooms_required"],
+        school(warehouse, "1201010001")["g3_met"],
+    ) == (4, True)
     # Built 2008 (≤ 2016): 73 / 67 m² rooms count.
     row = school(warehouse, "1201010002")
     assert (row["music_floor_m2"], row["art_floor_m2"], row["g3_met"]) == (73.0, 67.0, True)
@@ -69,13 +91,21 @@ def test_g4_school_size_limits_and_exceptions(warehouse):
     # 2000 ≤ 2000 passes; 2001 > 2000 fails; 2400 built 2010 (≤ 2010) passes under 2400;
     # 2400 with 1201 / 2400 = 50.04 % migrants passes; nine-year 1500 + 1001 = 2501 > 2500 fails;
     # nine-year 1800 + 1200 = 3000 built 2008 passes under 3000.
-    expected = {"1201010001": (2000, False, True), "1201020001": (2000, False, False),
-                "1201020002": (2400, True, True), "1201020003": (2400, True, True),
-                "1201020004": (2500, False, False), "1201010002": (3000, True, True)}
+    expected = {
+        "1201010001": (2000, False, True),
+        "1201020001": (2000, False, False),
+        "1201020002": (2400, True, True),
+        "1201020003": (2400, True, True),
+        "1201020004": (2500, False, False),
+        "1201010002": (3000, True, True),
+    }
     for school_id, (limit, exception, met) in expected.items():
         row = school(warehouse, school_id)
         assert (row["size_limit"], row["size_exception"], row["g4_met"]) == (
-            limit, exception, met), school_id
+            limit,
+            exception,
+            met,
+        ), school_id
     detail = item(warehouse, g.FAIL, "G4")["detail"]
     assert "2001 > 2000" in detail and "2501 > 2500" in detail
 
@@ -105,7 +135,8 @@ def test_g7_special_school_6000_per_student(warehouse):
 
 
 def test_g8_salary_equal_passes_lower_fails(warehouse):
-    assert item(warehouse, g.PASS, "G8")["detail"] == "教师年平均工资 15.34 万元 ≥ 公务员 15.34 万元"
+    detail = item(warehouse, g.PASS, "G8")["detail"]
+    assert detail == "教师年平均工资 15.34 万元 ≥ 公务员 15.34 万元"
     assert item(warehouse, g.FAIL, "G8")["passed"] is False
 
 
@@ -117,8 +148,9 @@ def test_g9_g12_every_teacher(warehouse):
     # 120102's sections have ceil(6 % of students) teachers: 121 + 144 + 144 + 90 + 61 + 18
     # + 18 + 36 + 6 + 3 + 2 = 643, one of whom (in the special school 学校009) has 359.5 h.
     assert g9["detail"] == "642 / 643 = 99.84% 的专任教师完成 360 学时; 未完成(人数): 学校009 1"
-    assert g12["detail"] == ("专任教师 643 人, 持有教师资格证 642 人, 持证率 99.84%; "
-                             "无证(人数): 学校009 1")
+    assert g12["detail"] == (
+        "专任教师 643 人, 持有教师资格证 642 人, 持证率 99.84%; 无证(人数): 学校009 1"
+    )
 
 
 def test_g11_rotation_10_and_20_percent(warehouse):
@@ -128,7 +160,8 @@ def test_g11_rotation_10_and_20_percent(warehouse):
     assert g11["passed"] is True
     assert g11["detail"] == "10 / 100 = 10.00% ≥ 10%; 骨干教师 2 / 10 = 20.00% ≥ 20%"
     assert item(warehouse, g.FAIL, "G11")["detail"] == (
-        "9 / 100 = 9.00% < 10%; 骨干教师 1 / 9 = 11.11% < 20%")
+        "9 / 100 = 9.00% < 10%; 骨干教师 1 / 9 = 11.11% < 20%"
+    )
 
 
 def test_county_figure_items_at_their_boundaries(warehouse):
@@ -143,8 +176,9 @@ def test_county_figure_items_at_their_boundaries(warehouse):
     assert item(warehouse, g.FAIL, "G15")["passed"] is False
     # Q1 950 / (1000 + 30 + 10 − 25 − 14 − 1) = 950 / 1000 = 95.00 % passes; 949 fails.
     q1 = item(warehouse, g.PASS, "Q1")
-    assert q1["detail"] == ("950 / (1000 + 30 + 10 − 25 − 14 − 1) = 950 / 1000 = 95.00% ≥ 95% "
-                            "(公式: cohort)")
+    assert q1["detail"] == (
+        "950 / (1000 + 30 + 10 − 25 − 14 − 1) = 950 / 1000 = 95.00% ≥ 95% (公式: cohort)"
+    )
     assert item(warehouse, g.FAIL, "Q1")["passed"] is False
     # Q2 190 / 200 = 95 % passes, 189 / 200 = 94.5 % fails.
     assert item(warehouse, g.PASS, "Q2")["passed"] and not item(warehouse, g.FAIL, "Q2")["passed"]
@@ -169,18 +203,37 @@ def test_yes_no_items_carry_the_note_and_vetoes_fail_on_yes(warehouse):
 
 
 def test_failing_county_is_not_recognised_with_its_failed_items(warehouse):
-    verdict = query_dicts(warehouse, "SELECT * FROM marts.county_verdict WHERE county_code = ?",
-                          [g.FAIL])[0]
+    verdict = query_dicts(
+        warehouse, "SELECT * FROM marts.county_verdict WHERE county_code = ?", [g.FAIL]
+    )[0]
     assert verdict["verdict"] == "not_recognised"
     assert verdict["failed_items"].split(", ") == [
-        "G3", "G4", "G5", "G6", "G7", "G8", "G9", "G11", "G12", "G13", "G14", "G15", "Q1", "Q2",
-        "Q4", "Q9", "recognition", "veto_key_schools"]
+        "G3",
+        "G4",
+        "G5",
+        "G6",
+        "G7",
+        "G8",
+        "G9",
+        "G11",
+        "G12",
+        "G13",
+        "G14",
+        "G15",
+        "Q1",
+        "Q2",
+        "Q4",
+        "Q9",
+        "recognition",
+        "veto_key_schools",
+    ]
     assert verdict["incomplete_items"] is None
 
 
 def test_county_without_items_is_incomplete_not_judged(warehouse):
-    verdict = query_dicts(warehouse, "SELECT * FROM marts.county_verdict WHERE county_code = ?",
-                          [g.NO_ITEMS])[0]
+    verdict = query_dicts(
+        warehouse, "SELECT * FROM marts.county_verdict WHERE county_code = ?", [g.NO_ITEMS]
+    )[0]
     assert verdict["verdict"] == "incomplete"
     assert "G1" in verdict["incomplete_items"] and "recognition" in verdict["incomplete_items"]
     assert item(warehouse, g.NO_ITEMS, "G8")["detail"].startswith("missing or rejected")

@@ -39,3 +39,51 @@ def test_indoor_sports_area_outdoor_only_setting(tmp_path, outdoor_only):
         tmp_path / "w.duckdb",
         "SELECT value FROM reference.settings WHERE year = 2024 AND setting = 'indoor_sports_area'",
     ) == [("outdoor_only",)]
+
+
+def _override(tmp_path, monkeypatch, old, new):
+    override = tmp_path / "province"
+    override.mkdir(exist_ok=True)
+    text = (BUNDLED_DIR / "settings.csv").read_text(encoding="utf-8")
+    assert old in text
+    (override / "settings.csv").write_text(text.replace(old, new), encoding="utf-8")
+    monkeypatch.setenv("JUNHENG_REFERENCE_DIR", str(override))
+
+
+def test_retention_formula_setting(tmp_path, monkeypatch):
+    from tests import guarantee_district as g
+
+    _override(
+        tmp_path, monkeypatch, "retention_formula,cohort,", "retention_formula,graduates_adjusted,"
+    )
+    write_year(tmp_path / "in", 2024, g.district())
+    assert run_year(tmp_path / "in", tmp_path / "w.duckdb", 2024).success
+    # (graduates − in + out) / (entrants − deaths) = (950 − 30 + 25) / (1000 − 1) = 945 / 999
+    # = 94.59 % < 95 %: the same county that passes under the default formula fails.
+    ((value, passed, detail),) = query(
+        tmp_path / "w.duckdb",
+        "SELECT value, passed, detail FROM "
+        "marts.county_compliance WHERE county_code = ? AND item = "
+        "'Q1'",
+        [g.PASS],
+    )
+    assert value == pytest.approx(94500 / 999) and passed is False
+    assert "(公式: graduates_adjusted)" in detail
+
+
+def test_rooms_under_12_classes_setting(tmp_path, monkeypatch):
+    from tests import guarantee_district as g
+
+    _override(tmp_path, monkeypatch, "rooms_under_12_classes,one,", "rooms_under_12_classes,none,")
+    write_year(tmp_path / "in", 2024, g.district())
+    assert run_year(tmp_path / "in", tmp_path / "w.duckdb", 2024).success
+    # 1201020006 has 300 // 45 = 6 classes: under "none" it needs no room, so its 95 m² music
+    # room no longer fails it; 1201020007 with 13 classes still needs ceil(13/12) = 2.
+    rows = dict(
+        query(
+            tmp_path / "w.duckdb",
+            "SELECT school_id, rooms_required FROM "
+            "indicators.school_guarantee WHERE school_id IN ('1201020006', '1201020007')",
+        )
+    )
+    assert rows == {"1201020006": 0, "1201020007": 2}

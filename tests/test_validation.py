@@ -34,15 +34,23 @@ def valid_year() -> dict[str, list[dict]]:
             {"school_id": PRIMARY, "room_type": "美术", "area_m2": 90},
         ],
         "finance": [
-            {"school_id": s, "public_funds_budget_yuan": 400_000,
-             "public_funds_allocated_yuan": 400_000, "per_student_standard_yuan": 800,
-             "training_funds_yuan": 20_000}
+            {
+                "school_id": s,
+                "public_funds_budget_yuan": 400_000,
+                "public_funds_allocated_yuan": 400_000,
+                "per_student_standard_yuan": 800,
+                "training_funds_yuan": 20_000,
+            }
             for s in (PRIMARY, NINE, MIDDLE)
         ],
         "county": [
             {"county_code": "110101", "item": "layout_planned", "value": "是", "note": "规划"},
-            {"county_code": "110101", "item": "social_recognition_pct", "value": "86.51",
-             "note": ""},
+            {
+                "county_code": "110101",
+                "item": "social_recognition_pct",
+                "value": "86.51",
+                "note": "",
+            },
             {"county_code": "110101", "item": "junior_graduates", "value": "11587", "note": ""},
         ],
     }

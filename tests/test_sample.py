@@ -1,0 +1,153 @@
+"""The bundled sample end to end: the warehouse agrees with an independent oracle, every status
+class and a failing CV appear, and 2024 reproduces the figures seed 002 publishes."""
+
+import pytest
+
+from assets.resources import DEFAULT_INPUT
+from tests import oracle
+from tests.helpers import query, query_dicts, run_year
+
+YEARS = (2022, 2023, 2024)
+INDICATORS = [
+    "qualified_teachers_per100",
+    "backbone_teachers_per100",
+    "pe_art_teachers_per100",
+    "teaching_area_per_student",
+    "sports_area_per_student",
+    "equipment_value_per_student",
+    "multimedia_rooms_per100",
+]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sample") / "junheng.duckdb"
+    for year in YEARS:
+        assert run_year(DEFAULT_INPUT, path, year).success
+    return path
+
+
+def item(warehouse, year, code):
+    return query_dicts(
+        warehouse, "SELECT * FROM marts.county_compliance WHERE year = ? AND item = ?", [year, code]
+    )[0]
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_sections_match_the_oracle(warehouse, year):
+    expected = {(s["school_id"], s["stage"]): s for s in oracle.sections(DEFAULT_INPUT / str(year))}
+    rows = query_dicts(warehouse, "SELECT * FROM indicators.school_sections WHERE year = ?", [year])
+    assert {(r["school_id"], r["stage"]) for r in rows} == set(expected)
+    for row in rows:
+        want = expected[(row["school_id"], row["stage"])]
+        assert row["evaluated"] == want["evaluated"]
+        assert row["resource_share"] == pytest.approx(want["resource_share"], rel=1e-12)
+        for indicator in INDICATORS:
+            assert row[indicator] == pytest.approx(want[indicator], rel=1e-12), indicator
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_statuses_and_cvs_match_the_oracle(warehouse, year):
+    expected = oracle.statuses(DEFAULT_INPUT / str(year))
+    rows = query(
+        warehouse,
+        "SELECT school_id, stage, status, indicators_met, indicators_under_85 "
+        "FROM marts.school_compliance WHERE year = ?",
+        [year],
+    )
+    assert {(s, st): (status, met, under) for s, st, status, met, under in rows} == {
+        k: (v["status"], v["met"], v["under_85"]) for k, v in expected.items()
+    }
+    cvs = oracle.coefficients(DEFAULT_INPUT / str(year))
+    rows = query(
+        warehouse,
+        "SELECT county_code, stage, indicator, cv, passed FROM marts.coefficients WHERE year = ?",
+        [year],
+    )
+    assert len(rows) == len(cvs) == 14
+    for county, stage, indicator, cv, passed in rows:
+        want = cvs[(county, stage, indicator)]
+        assert cv == pytest.approx(want["cv"], rel=1e-9) and passed == want["passed"]
+
+
+def test_every_status_class_and_a_failing_cv_appear(warehouse):
+    statuses = {
+        s for (s,) in query(warehouse, "SELECT DISTINCT status FROM marts.school_compliance")
+    }
+    assert statuses == {"all_met", "complies", "below_standard"}
+    failing = query(
+        warehouse, "SELECT year, stage, indicator FROM marts.coefficients WHERE NOT passed"
+    )
+    assert failing == [(2022, "junior", "backbone_teachers_per100")]
+
+
+def test_2024_classification_is_seed_002s(warehouse):
+    # Seed 002: 87 schools all met, 3 comply, 2 with 5 met and 2 ≥ 85 %, 23 with 6 met and 1
+    # under 85 %.
+    rows = dict(
+        query(
+            warehouse,
+            "SELECT status || ':' || indicators_met || ':' || "
+            "indicators_under_85, count(*) FROM marts.school_compliance WHERE year = 2024 "
+            "GROUP BY ALL",
+        )
+    )
+    assert rows == {
+        "all_met:7:0": 87,
+        "complies:6:0": 3,
+        "below_standard:5:0": 2,
+        "below_standard:6:1": 23,
+    }
+
+
+def test_2024_reproduces_seed_002_figures(warehouse):
+    # Seed 002 publishes: rotation 191 of 1463 (13.1 %), 41 backbone among them (21.5 %);
+    # quotas 3027 of 4325 (70 %); retention 11587 / (11556 + 356 + 121 − 323 − 122 − 1) = 100 %;
+    # disabled 676 / 676; salaries 16.59 vs 15.34 (10 000 yuan); satisfaction 86.51 %;
+    # 2239 primary classes with 1104 standard (49.3 %), 949 junior with 810 (85.4 %);
+    # 9508 teachers, all certified.
+    assert item(warehouse, 2024, "G11")["detail"] == (
+        "191 / 1463 = 13.06% ≥ 10%; 骨干教师 41 / 191 = 21.47% ≥ 20%"
+    )
+    assert round(item(warehouse, 2024, "G11")["value"], 1) == 13.1
+    g14 = item(warehouse, 2024, "G14")
+    assert g14["detail"].startswith("3027 / 4325 = 69.99% ≥ 50%") and round(g14["value"]) == 70
+    assert item(warehouse, 2024, "Q1")["detail"] == (
+        "11587 / (11556 + 356 + 121 − 323 − 122 − 1) = 11587 / 11587 = 100.00% ≥ 95% (公式: cohort)"
+    )
+    assert item(warehouse, 2024, "Q2")["detail"] == "676 / 676 = 100.00% ≥ 95%"
+    assert item(warehouse, 2024, "G8")["detail"] == "教师年平均工资 16.59 万元 ≥ 公务员 15.34 万元"
+    assert item(warehouse, 2024, "recognition")["detail"] == "综合满意度 86.51% ≥ 85%"
+    assert item(warehouse, 2024, "G5")["detail"].startswith(
+        "小学班级 2239 个, 标准班额 1104 个, 占比 49.3%; "
+        "初中班级 949 个, 标准班额 810 个, 占比 85.4%"
+    )
+    assert (
+        item(warehouse, 2024, "G12")["detail"]
+        == "专任教师 9508 人, 持有教师资格证 9508 人, 持证率 100.00%"
+    )
+    # Seed 002: 144 965 compulsory students (101 188 primary, 43 777 junior).
+    assert query(
+        warehouse,
+        "SELECT stage, sum(students) FROM indicators.school_sections WHERE "
+        "year = 2024 GROUP BY stage ORDER BY stage",
+    ) == [("junior", 43777), ("primary", 101188)]
+
+
+def test_2024_verdict_names_what_the_district_had_to_remedy(warehouse):
+    # Seed 002 writes 化解后达标 for the 25 sections and the class sizes and 综合评定达标 for
+    # school size; the warehouse reports the facts: not recognised, failing exactly those three.
+    verdict = query_dicts(warehouse, "SELECT * FROM marts.county_verdict WHERE year = 2024")[0]
+    assert (verdict["verdict"], verdict["failed_items"]) == (
+        "not_recognised",
+        "school_compliance, G4, G5",
+    )
+
+
+def test_source_files_recorded_with_checksums(warehouse):
+    rows = query(
+        warehouse,
+        "SELECT year, count(*), count(DISTINCT sha256), sum(rows_rejected) "
+        "FROM audit.source_files GROUP BY year ORDER BY year",
+    )
+    assert rows == [(2022, 7, 7, 0), (2023, 7, 7, 0), (2024, 7, 7, 0)]
