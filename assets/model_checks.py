@@ -14,6 +14,8 @@ from assets.metadata import markdown_table
 SHARES_SUM_TO_ONE = "resource_shares_sum_to_one"
 SECTIONS_DATA_COMPLETE = "sections_data_complete"
 CV_WITHIN_LIMITS = "cv_within_limits"
+COUNTY_ITEMS_MET = "county_items_met"
+COUNTY_VERDICTS = "county_verdicts_complete"
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, year: int) -> tuple[list[str], list[tuple]]:
@@ -82,6 +84,47 @@ def coefficients_checks(con: duckdb.DuckDBPyConnection, year: int):
     )
 
 
+def county_compliance_checks(con: duckdb.DuckDBPyConnection, year: int):
+    cols, failing = _rows(
+        con,
+        """
+        SELECT county_code, item, item_name, passed, detail FROM marts.county_compliance
+        WHERE year = ? AND passed IS DISTINCT FROM TRUE ORDER BY county_code, sort_order""",
+        year,
+    )
+    yield dg.AssetCheckResult(
+        check_name=COUNTY_ITEMS_MET,
+        passed=not failing,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "items_not_met_or_not_judged": len(failing),
+            "items": dg.MetadataValue.md(markdown_table(cols, failing[:200])),
+        },
+    )
+
+
+def county_verdict_checks(con: duckdb.DuckDBPyConnection, year: int):
+    cols, rows = _rows(
+        con,
+        """
+        SELECT county_code, county_name, verdict, failed_items, incomplete_items
+        FROM marts.county_verdict WHERE year = ? ORDER BY county_code""",
+        year,
+    )
+    incomplete = [r for r in rows if r[2] == "incomplete"]
+    yield dg.AssetCheckResult(
+        check_name=COUNTY_VERDICTS,
+        passed=not incomplete,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "recognised": sum(r[2] == "recognised" for r in rows),
+            "not_recognised": sum(r[2] == "not_recognised" for r in rows),
+            "incomplete": len(incomplete),
+            "verdicts": dg.MetadataValue.md(markdown_table(cols, rows[:200])),
+        },
+    )
+
+
 MODEL_CHECKS = {
     "indicators.school_sections": (
         [
@@ -108,5 +151,25 @@ MODEL_CHECKS = {
             )
         ],
         coefficients_checks,
+    ),
+    "marts.county_compliance": (
+        [
+            dg.AssetCheckSpec(
+                COUNTY_ITEMS_MET,
+                asset=["marts", "county_compliance"],
+                description="every evaluation item of every county is met",
+            )
+        ],
+        county_compliance_checks,
+    ),
+    "marts.county_verdict": (
+        [
+            dg.AssetCheckSpec(
+                COUNTY_VERDICTS,
+                asset=["marts", "county_verdict"],
+                description="every county has a verdict: no input missing or rejected",
+            )
+        ],
+        county_verdict_checks,
     ),
 }

@@ -177,6 +177,7 @@ def _has_dagster_home() -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     warnings.filterwarnings("ignore", module="dagster")
+    warnings.formatwarning = lambda message, *_args, **_kw: f"junheng: warning: {message}\n"
     logging.getLogger("dagster").setLevel(logging.ERROR)
     return run(args) if args.command == "run" else validate(args)
 

@@ -27,11 +27,13 @@ cvs AS (
            count(*) FILTER (WHERE passed IS NULL) AS not_judged
     FROM marts.coefficients WHERE year = $year GROUP BY ALL
 )
-SELECT s.*, st.all_met, st.complies, st.below_standard, st.incomplete,
-       c.over_limit, c.not_judged
+SELECT s.county_code, s.county_name, s.evaluated, s.excluded, st.all_met, st.complies,
+       st.below_standard, st.incomplete, c.over_limit, c.not_judged,
+       v.verdict, v.failed_items, v.incomplete_items
 FROM sections s
 LEFT JOIN statuses st USING (year, county_code)
 LEFT JOIN cvs c USING (year, county_code)
+LEFT JOIN marts.county_verdict v USING (year, county_code)
 ORDER BY county_code
 """
 
@@ -45,7 +47,6 @@ def summarise(con: duckdb.DuckDBPyConnection, year: int) -> str:
     lines = []
     for row in con.execute(SUMMARY_SQL, {"year": year}).fetchall():
         (
-            _,
             code,
             name,
             evaluated,
@@ -56,6 +57,9 @@ def summarise(con: duckdb.DuckDBPyConnection, year: int) -> str:
             incomplete,
             over_limit,
             not_judged,
+            verdict,
+            failed,
+            unjudged,
         ) = row
         lines.append(f"{year} {code} {name}: {evaluated} sections evaluated, {excluded} excluded")
         lines.append(
@@ -65,6 +69,11 @@ def summarise(con: duckdb.DuckDBPyConnection, year: int) -> str:
         lines.append(
             f"  CVs over their limit: {over_limit or 'none'}"
             + (f"; {not_judged} CV(s) not judged (data incomplete)" if not_judged else "")
+        )
+        lines.append(
+            f"  verdict: {verdict}"
+            + (f"; failed: {failed}" if failed else "")
+            + (f"; not judged (input missing or rejected): {unjudged}" if unjudged else "")
         )
     rejected = con.execute(REJECTED_SQL, {"year": year}).fetchall()
     total = sum(r[1] for r in rejected)
