@@ -139,3 +139,14 @@ def query_dicts(warehouse: Path, sql: str, params=None) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.close()
+
+
+def snapshot_tables(path: Path, year: int | None = None) -> dict[str, list[tuple]]:
+    """Every table's rows (of one year, or all), sorted; ingestion times left out."""
+    tables = [f"{s}.{t}" for s, t in query(
+        path, "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")]
+    where = "" if year is None else f" WHERE year = {int(year)}"
+    return {table: query(path, f"SELECT * EXCLUDE (ingested_at) FROM {table}{where} ORDER BY ALL"
+                         if table == "audit.source_files" else
+                         f"SELECT * FROM {table}{where} ORDER BY ALL")
+            for table in tables}

@@ -10,7 +10,7 @@ from assets.sql_models import discover_models, tables_read
 from pipelines.definitions import defs, warehouse_assets
 from schemas.reference_data import BUNDLED_DIR
 from tests import district as d
-from tests.helpers import query, run_year, write_year
+from tests.helpers import query, run_year, snapshot_tables, write_year
 
 CONTRACT_COLUMNS = {
     "audit.source_files": [
@@ -121,24 +121,6 @@ def built(tmp_path_factory):
     for year in (2023, 2024):
         assert run_year(root, path, year).success
     return root, path
-
-
-def snapshot_tables(path, year=None):
-    tables = [
-        f"{s}.{t}"
-        for s, t in query(path, "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")
-    ]
-    contents = {}
-    for table in tables:
-        where = "" if year is None else f" WHERE year = {int(year)}"
-        rows = query(
-            path,
-            f"SELECT * EXCLUDE (ingested_at) FROM {table}{where} ORDER BY ALL"
-            if table == "audit.source_files"
-            else f"SELECT * FROM {table}{where} ORDER BY ALL",
-        )
-        contents[table] = rows
-    return contents
 
 
 def test_contract_tables_and_columns_exist_with_comments(built):
