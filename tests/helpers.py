@@ -143,10 +143,51 @@ def query_dicts(warehouse: Path, sql: str, params=None) -> list[dict]:
 
 def snapshot_tables(path: Path, year: int | None = None) -> dict[str, list[tuple]]:
     """Every table's rows (of one year, or all), sorted; ingestion times left out."""
-    tables = [f"{s}.{t}" for s, t in query(
-        path, "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")]
+    tables = [
+        f"{s}.{t}"
+        for s, t in query(path, "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")
+    ]
     where = "" if year is None else f" WHERE year = {int(year)}"
-    return {table: query(path, f"SELECT * EXCLUDE (ingested_at) FROM {table}{where} ORDER BY ALL"
-                         if table == "audit.source_files" else
-                         f"SELECT * FROM {table}{where} ORDER BY ALL")
-            for table in tables}
+    return {
+        table: query(
+            path,
+            f"SELECT * EXCLUDE (ingested_at) FROM {table}{where} ORDER BY ALL"
+            if table == "audit.source_files"
+            else f"SELECT * FROM {table}{where} ORDER BY ALL",
+        )
+        for table in tables
+    }
+
+
+def warehouse_in_memory(validated) -> duckdb.DuckDBPyConnection:
+    """The SQL models run directly on one validated year, without Dagster (for property tests).
+
+    Same reference files, same staging frames, same SQL text as the pipeline; each model is
+    created in dependency order.
+    """
+    import polars as pl
+
+    from assets.ingest import STAGING_TABLES
+    from assets.sql_models import discover_models
+    from schemas.reference_data import reference_names, reference_path
+
+    con = duckdb.connect()
+    for schema in ("reference", "staging", "audit", "indicators", "marts"):
+        con.execute(f"CREATE SCHEMA {schema}")
+    year = validated.year
+    for name in reference_names():
+        frame = pl.read_csv(reference_path(name)).with_columns(pl.lit(year, pl.Int32).alias("year"))
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE reference.{name} AS SELECT * FROM frame").fetchall()
+    tables = {t: validated.accepted[spec.name] for t, spec in STAGING_TABLES.items()}
+    tables |= {"audit.source_files": validated.sources, "audit.rejected_rows": validated.rejected}
+    for table, frame in tables.items():
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame").fetchall()
+    pending = {m.table: m for m in discover_models()}
+    while pending:
+        ready = [m for m in pending.values() if not set(m.dependencies) & set(pending)]
+        for model in ready:
+            con.execute(f"CREATE TABLE {model.table} AS {model.sql}").fetchall()
+            del pending[model.table]
+    return con
