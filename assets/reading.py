@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,10 @@ from schemas.contract import INPUT_FILES, InputFile
 
 ROW = "__row"  # the row number a user sees in the file (1-based, header and title rows counted)
 HEADER_SEARCH_ROWS = 30
+# A guard against a wrong or runaway file, not a capacity limit: the national teachers file
+# is about 1 GB.
+MAX_FILE_ENV = "JUNHENG_MAX_FILE_MB"
+DEFAULT_MAX_FILE_MB = "4096"
 SUFFIXES = (".csv", ".xlsx")
 
 
@@ -83,22 +89,48 @@ def sha256_of(path: Path) -> str:
 
 
 def decode_csv(data: bytes, path: Path) -> tuple[str, str]:
+    """UTF-8 (BOM stripped) first, then GB18030; a file mixing both is refused."""
     if data.startswith(b"\xef\xbb\xbf"):
         data, bom = data[3:], "-sig"
     else:
         bom = ""
     try:
         return data.decode("utf-8"), "utf-8" + bom
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            # Cut in the middle of a character: a truncated UTF-8 file, not GB18030. The
+            # broken last row is kept short, so validation rejects it.
+            return data[: exc.start].decode("utf-8"), "utf-8" + bom
     try:
-        return data.decode("gb18030"), "gb18030"
+        text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise InputFileError(
             path,
             f"neither UTF-8 nor GB18030/GBK text (bad byte at offset {exc.start})",
             "save the file as CSV UTF-8 (or as .xlsx) from Excel or WPS",
         ) from None
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.isascii() and _is_utf8(line):
+            raise InputFileError(
+                path,
+                f"mixes encodings: line {number} is UTF-8, other lines are GB18030/GBK",
+                "save the whole file again as CSV UTF-8 from Excel or WPS",
+            )
+    return text, "gb18030"
+
+
+_CJK = re.compile("[\u4e00-\u9fff]")
+_TWO_BYTE = re.compile("[\u0080-\u07ff]")
+
+
+def _is_utf8(line: bytes) -> bool:
+    """A line that is Chinese text in UTF-8. GBK pairs often decode as UTF-8 too, but only into
+    two-byte characters (Cyrillic, Greek …); real UTF-8 Chinese is three-byte ideographs."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return bool(_CJK.search(text)) and not _TWO_BYTE.search(text)
 
 
 def _header_score(cells: list[object], spec: InputFile) -> int:
@@ -121,6 +153,13 @@ def _find_header(rows: list[list[object]], spec: InputFile, path: Path) -> int:
     needed = min(2, len(spec.columns))
     for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if _header_score(cells, spec) >= needed:
+            below = rows[index + 1] if index + 1 < len(rows) else []
+            if _header_score(cells, spec) < len(spec.columns) and _header_score(below, spec) >= 2:
+                raise InputFileError(
+                    path,
+                    f"the header spans two rows (row {index + 1} and row {index + 2})",
+                    "put every column name on one header row (unmerge the header cells)",
+                )
             return index
     expected = ", ".join(f"{c.name} ({c.alias})" for c in spec.columns)
     raise InputFileError(
@@ -183,24 +222,58 @@ def _frame_from_rows(rows: pl.DataFrame, positions: dict[int, str], first_row: i
     return frame.filter(~blank)
 
 
+def _head_rows(text: str, path: Path) -> list[list[str]]:
+    """The first rows, parsed as CSV, for the header search."""
+    csv.field_size_limit(1 << 30)  # a pasted blob in an ignored column must not stop the read
+    try:
+        return list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SEARCH_ROWS]))))
+    except csv.Error as exc:
+        raise InputFileError(
+            path, f"not readable as CSV ({exc})", "export the sheet again as CSV (comma-separated)"
+        ) from None
+
+
+def _refuse_other_separators(head: list[list[str]], spec: InputFile, path: Path) -> None:
+    for cells in head:
+        line = ",".join(cells)
+        for name, separator in (("tab", "\t"), ("semicolon", ";")):
+            if _header_score(line.split(separator), spec) >= 2:
+                raise InputFileError(
+                    path,
+                    f"columns are separated by {name}s, not commas",
+                    "save the file as comma-separated CSV (CSV UTF-8), or as .xlsx",
+                )
+
+
 def read_csv(path: Path, spec: InputFile) -> RawFile:
     data = path.read_bytes()
     text, encoding = decode_csv(data, path)
-    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SEARCH_ROWS]))))
-    header_index = _find_header(head, spec, path)
-    positions, factors, notices = _map_columns(head[header_index], spec, path)
+    head = _head_rows(text, path)
     try:
+        header_index = _find_header(head, spec, path)
+    except InputFileError:
+        _refuse_other_separators(head, spec, path)
+        raise
+    header = head[header_index]
+    positions, factors, notices = _map_columns(header, spec, path)
+    try:
+        # The header's width fixes the column count: a short first data row must not drop a
+        # column for every row.
         rows = pl.read_csv(
             io.BytesIO(text.encode("utf-8")),
             has_header=False,
             skip_rows=header_index + 1,
-            infer_schema=False,
+            schema={f"c{i}": pl.String for i in range(len(header))},
+            missing_columns="insert",
             truncate_ragged_lines=True,
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError as exc:
+        first_line = str(exc).strip().splitlines()[0]
         raise InputFileError(
-            path, f"not readable as CSV ({exc})", "export the sheet again as CSV"
+            path,
+            f"not readable as CSV ({first_line})",
+            "export the sheet again as CSV; check for an unclosed quote",
         ) from None
     frame = _frame_from_rows(rows, positions, first_row=header_index + 2)
     return _scaled(RawFile(spec, path, "", frame, header_index + 1, encoding, notices), factors)
@@ -231,17 +304,21 @@ def read_xlsx(path: Path, spec: InputFile) -> RawFile:
             f"not readable as .xlsx ({exc})",
             "open it in Excel or WPS and save it again as .xlsx",
         ) from None
-    problems = []
+    problems, fix = [], "put the data on a visible sheet under a header naming: "
     for sheet_name in reader.sheet_names:
         sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string")
-        if sheet.visible != "visible":
-            continue
         rows = sheet.to_polars()
         head = [list(r) for r in rows.head(HEADER_SEARCH_ROWS).iter_rows()]
         try:
             header_index = _find_header(head, spec, path)
         except InputFileError as exc:
-            problems.append(f"sheet '{sheet_name}': {exc.problem}")
+            if sheet.visible == "visible":
+                problems.append(f"sheet '{sheet_name}': {exc.problem}")
+            continue
+        if sheet.visible != "visible":
+            # Hidden sheets are never read (what is hidden was not meant to be reported).
+            problems.insert(0, f"the data is on the hidden sheet '{sheet_name}'")
+            fix = "unhide that sheet (or copy its data to a visible sheet); the header names: "
             continue
         positions, factors, notices = _map_columns(head[header_index], spec, path)
         offset = _first_used_row(path, sheet_name)
@@ -250,11 +327,7 @@ def read_xlsx(path: Path, spec: InputFile) -> RawFile:
         raw = RawFile(spec, path, "", frame, offset + header_index, "xlsx", notices)
         return _scaled(raw, factors)
     expected = ", ".join(f"{c.name} ({c.alias})" for c in spec.columns)
-    raise InputFileError(
-        path,
-        "; ".join(problems) or "no visible sheet",
-        f"put the data on a visible sheet under a header naming: {expected}",
-    )
+    raise InputFileError(path, "; ".join(problems) or "no visible sheet", fix + expected)
 
 
 def _scaled(raw: RawFile, factors: dict[str, float]) -> RawFile:
@@ -272,9 +345,21 @@ def empty_file(path: Path, spec: InputFile) -> RawFile:
     return RawFile(spec, path, "", frame, 0, "")
 
 
+def max_file_bytes() -> int:
+    return int(float(os.environ.get(MAX_FILE_ENV, DEFAULT_MAX_FILE_MB)) * 1024 * 1024)
+
+
 def read_input_file(path: Path, spec: InputFile) -> RawFile:
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise InputFileError(path, "the file is empty", "export the data again")
+    if size > max_file_bytes():
+        limit = os.environ.get(MAX_FILE_ENV, DEFAULT_MAX_FILE_MB)
+        raise InputFileError(
+            path,
+            f"the file has {size / 2**20:.0f} MB, over the limit of {limit} MB",
+            f"check it is the right file; to read it anyway raise {MAX_FILE_ENV}",
+        )
     raw = read_xlsx(path, spec) if path.suffix.lower() == ".xlsx" else read_csv(path, spec)
     raw.sha256 = sha256_of(path)
     return raw

@@ -21,6 +21,7 @@ from assets.reading import (
     RawFile,
     empty_file,
     find_year_files,
+    normalise_header,
     read_input_file,
 )
 from schemas import county_items, cross_file
@@ -240,13 +241,29 @@ def _read_all(year_dir: Path) -> tuple[dict[str, RawFile], list[str], list[str]]
     missing_required = [s for s in INPUT_FILES.values() if s.required and s.name not in found]
     if missing_required:
         names = "; ".join(f"{s.name}.csv/.xlsx or {s.alias}.csv/.xlsx" for s in missing_required)
+        stems = {normalise_header(n) for s in missing_required for n in (s.name, s.alias)}
+        other = [p.name for p in sorted(year_dir.iterdir()) if normalise_header(p.stem) in stems]
+        found_note = f" (found {', '.join(other)}: not .csv or .xlsx)" if other else ""
         raise InputFileError(
-            year_dir, f"required file(s) missing: {names}", "add the file(s) to the year folder"
+            year_dir,
+            f"required file(s) missing: {names}{found_note}",
+            "add the file(s) to the year folder"
+            + (
+                "; save an Excel 97-2003 (.xls) or other file as .xlsx or CSV UTF-8"
+                if other
+                else ""
+            ),
         )
     raws, missing = {}, []
     for spec in INPUT_FILES.values():
         if spec.name in found:
             raws[spec.name] = read_input_file(found[spec.name], spec)
+            if spec.required and raws[spec.name].frame.is_empty():
+                raise InputFileError(
+                    found[spec.name],
+                    "no data rows under the header",
+                    "export the file again with its rows",
+                )
         else:
             missing.append(spec.name)
             notices.append(

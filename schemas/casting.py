@@ -60,6 +60,9 @@ def cast_expression(col: Column, factor: float = 1.0) -> pl.Expr:
     if col.kind == "number":
         number = _number(raw) * factor
         return pl.when(number.is_finite()).then(number)
+    if col.kind == "id":
+        # Full-width digits (０１５…) are the same id; other files must match it.
+        return raw.str.normalize("NFKC").str.strip_chars()
     return raw
 
 

@@ -13,7 +13,8 @@ from schemas.reference_data import load_reference
 
 KIND_RULES = {
     "count": "a whole number of 0 or more",
-    "percent": "a percent between 0 and 100 (86.51, not 0.8651 or 86.51%)",
+    "percent": "a percent between 0 and 100 written as 86.51 (not 0.8651, 86.51% or a "
+    "percent-formatted Excel cell)",
     "yuan": "an amount in yuan, 0 or more",
     "number": "a number of 0 or more",
     "yes_no": "yes or no (是/否, true/false, 1/0, Y/N)",
@@ -40,7 +41,9 @@ def type_values(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.when(kind == "count")
         .then((number == number.round(0)) & (number >= 0))
         .when(kind == "percent")
-        .then(number.is_between(0, 100))
+        # 0 < x < 1 is a fraction from a percent-formatted Excel cell (0.8651 shown as 86.51 %);
+        # no percent of the method is that small.
+        .then((number == 0) | number.is_between(1, 100))
         .when(kind.is_in(["yuan", "number"]))
         .then(number.is_finite() & (number >= 0))
         .otherwise(False)

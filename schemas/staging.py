@@ -106,8 +106,8 @@ def _schema(spec: InputFile, special: dict[str, list[pa.Check]]) -> pa.DataFrame
     )
 
 
-_SCHOOL_ID = _matches(r"^\d{10}$", "school_id_format")
-_COUNTY_CODE = _matches(r"^\d{6}$", "county_code_format")
+_SCHOOL_ID = _matches(r"^[0-9]{10}$", "school_id_format")
+_COUNTY_CODE = _matches(r"^[0-9]{6}$", "county_code_format")
 
 
 def schema_for(file_name: str, year: int) -> pa.DataFrameSchema:

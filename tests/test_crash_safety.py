@@ -16,11 +16,22 @@ KILL_FRACTIONS = (0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95)
 
 
 def _run(input_root, warehouse, kill_after=None):
-    command = [sys.executable, "-m", "pipelines.cli", "run", "--input", str(input_root),
-               "--warehouse", str(warehouse), "--year", "2024"]
+    command = [
+        sys.executable,
+        "-m",
+        "pipelines.cli",
+        "run",
+        "--input",
+        str(input_root),
+        "--warehouse",
+        str(warehouse),
+        "--year",
+        "2024",
+    ]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=os.environ.copy())
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy()
+    )
     if kill_after is None:
         assert process.wait(timeout=300) in (0, 1)
         return time.perf_counter() - started
@@ -43,8 +54,14 @@ def versions(tmp_path_factory):
     _run(old_input, old)
     shutil.copyfile(old, new)
     duration = _run(new_input, new)
-    return {"old": old, "new": new, "input": new_input, "duration": duration,
-            "old_tables": snapshot_tables(old), "new_tables": snapshot_tables(new)}
+    return {
+        "old": old,
+        "new": new,
+        "input": new_input,
+        "duration": duration,
+        "old_tables": snapshot_tables(old),
+        "new_tables": snapshot_tables(new),
+    }
 
 
 @pytest.mark.parametrize("fraction", KILL_FRACTIONS)

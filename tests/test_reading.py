@@ -254,3 +254,21 @@ def test_rejected_row_keeps_the_raw_row_with_teacher_ids_pseudonymised(tmp_path)
     raw = json.loads(row["raw_row"])
     assert raw["education"] == "暂缺" and raw["teacher_id"] != "500112198001011234"
     assert "500112198001011234" not in year.rejected.write_csv()
+
+
+def test_gbk_whose_bytes_also_decode_as_utf8_is_read_as_gbk(tmp_path):
+    # 小学 in GBK is D0 A1 D1 A7: valid UTF-8 too ("Сѧ"), which must not count as a UTF-8 line.
+    assert "小学".encode("gbk").decode("utf-8") == "Сѧ"
+    path = tmp_path / "在校生.csv"
+    path.write_bytes(
+        _csv_bytes(
+            [
+                ["学校标识码", "学段", "在校生数", "班数", "超标准班额班数", "随迁子女数"],
+                ["0150112001", "小学", "400", "9", "0", "0"],
+                ["0150112002", "初中", "300", "6", "0", "0"],
+            ],
+            "gbk",
+        )
+    )
+    raw = read_input_file(path, ENROLLMENT)
+    assert raw.encoding == "gb18030" and raw.frame["stage"].to_list() == ["小学", "初中"]
