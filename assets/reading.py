@@ -22,6 +22,7 @@ from schemas.contract import INPUT_FILES, InputFile
 
 ROW = "__row"  # the row number a user sees in the file (1-based, header and title rows counted)
 HEADER_SEARCH_ROWS = 30
+HEAD_BYTES = 1 << 20  # where the header is looked for in a CSV
 # A guard against a wrong or runaway file, not a capacity limit: the national teachers file
 # is about 1 GB.
 MAX_FILE_ENV = "JUNHENG_MAX_FILE_MB"
@@ -88,8 +89,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def decode_csv(data: bytes, path: Path) -> tuple[str, str]:
-    """UTF-8 (BOM stripped) first, then GB18030; a file mixing both is refused."""
+def decode_csv(data: bytes, path: Path, cut: bool = False) -> tuple[str, str]:
+    """UTF-8 (BOM stripped) first, then GB18030; a file mixing both is refused.
+
+    ``cut``: ``data`` is only the start of the file, so its last line may be incomplete."""
     if data.startswith(b"\xef\xbb\xbf"):
         data, bom = data[3:], "-sig"
     else:
@@ -97,13 +100,15 @@ def decode_csv(data: bytes, path: Path) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8" + bom
     except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data":
+        if exc.reason == "unexpected end of data" or (cut and exc.start >= len(data) - 3):
             # Cut in the middle of a character: a truncated UTF-8 file, not GB18030. The
             # broken last row is kept short, so validation rejects it.
             return data[: exc.start].decode("utf-8"), "utf-8" + bom
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
+        if cut and exc.start >= len(data) - 4:
+            return data[: exc.start].decode("gb18030"), "gb18030"
         raise InputFileError(
             path,
             f"neither UTF-8 nor GB18030/GBK text (bad byte at offset {exc.start})",
@@ -245,10 +250,30 @@ def _refuse_other_separators(head: list[list[str]], spec: InputFile, path: Path)
                 )
 
 
+def _polars_csv(source, header: list[str], skip: int) -> pl.DataFrame:
+    # The header's width fixes the column count: a short first data row must not drop a
+    # column for every row.
+    return pl.read_csv(
+        source,
+        has_header=False,
+        skip_rows=skip,
+        schema={f"c{i}": pl.String for i in range(len(header))},
+        missing_columns="insert",
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+    )
+
+
 def read_csv(path: Path, spec: InputFile) -> RawFile:
-    data = path.read_bytes()
-    text, encoding = decode_csv(data, path)
-    head = _head_rows(text, path)
+    """Find the header in the first megabyte; then let polars read the file itself.
+
+    UTF-8 files (the common case, and the large ones) are read by polars straight from disk,
+    which checks the UTF-8 as it goes; only a file that is not UTF-8 is decoded in Python.
+    """
+    with path.open("rb") as handle:
+        head_bytes = handle.read(HEAD_BYTES)
+    head_text, encoding = decode_csv(head_bytes, path, cut=len(head_bytes) == HEAD_BYTES)
+    head = _head_rows(head_text, path)
     try:
         header_index = _find_header(head, spec, path)
     except InputFileError:
@@ -257,17 +282,15 @@ def read_csv(path: Path, spec: InputFile) -> RawFile:
     header = head[header_index]
     positions, factors, notices = _map_columns(header, spec, path)
     try:
-        # The header's width fixes the column count: a short first data row must not drop a
-        # column for every row.
-        rows = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            has_header=False,
-            skip_rows=header_index + 1,
-            schema={f"c{i}": pl.String for i in range(len(header))},
-            missing_columns="insert",
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-        )
+        try:
+            if not encoding.startswith("utf-8"):
+                raise UnicodeError
+            rows = _polars_csv(path, header, header_index + 1)
+        except (UnicodeError, pl.exceptions.ComputeError) as exc:
+            if not isinstance(exc, UnicodeError) and "utf-8" not in str(exc):
+                raise
+            text, encoding = decode_csv(path.read_bytes(), path)
+            rows = _polars_csv(io.BytesIO(text.encode("utf-8")), header, header_index + 1)
     except pl.exceptions.PolarsError as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise InputFileError(

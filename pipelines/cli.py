@@ -8,6 +8,7 @@ Exit codes: 0 success · 1 success, but rows were rejected (see audit.rejected_r
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import sys
@@ -43,7 +44,28 @@ def _parser() -> argparse.ArgumentParser:
                 default=default_warehouse(),
                 help="DuckDB file (default: %(default)s)",
             )
+            cmd.add_argument(
+                "--timings",
+                metavar="FILE",
+                help="write each step's seconds and the ingest stages' as JSON (benchmarks)",
+            )
     return parser
+
+
+def _timings(result) -> dict:
+    """Seconds per step, and the read / validate / write stages of ingestion."""
+    steps = {
+        e.step_key: e.event_specific_data.duration_ms / 1000
+        for e in result.all_events
+        if e.is_step_success
+    }
+    stages = {}
+    for event in result.all_events:
+        if event.is_step_materialization:
+            for key, value in event.event_specific_data.materialization.metadata.items():
+                if key.startswith("seconds_"):
+                    stages[key.removeprefix("seconds_")] = value.value
+    return {"steps": steps, "ingest_stages": stages}
 
 
 def _years(input_root: Path, requested: list[int] | None) -> list[int]:
@@ -95,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     job = build_definitions(str(input_root), warehouse).resolve_job_def(WAREHOUSE_JOB)
     instance = dg.DagsterInstance.get() if _has_dagster_home() else dg.DagsterInstance.ephemeral()
     status = OK
+    timings = {}
     for year in years:
         started = time.perf_counter()
         result = job.execute_in_process(
@@ -104,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
             raise_on_error=False,
         )
         seconds = time.perf_counter() - started
+        timings[year] = _timings(result) | {"run_seconds": seconds}
         if not result.success:
             print(
                 f"{year}: FAILED, nothing of {year} was changed in {warehouse} "
@@ -129,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         if rejected:
             status = max(status, ROWS_REJECTED)
     print(f"warehouse: {warehouse}")
+    if args.timings:
+        Path(args.timings).write_text(json.dumps(timings, indent=2), encoding="utf-8")
     return status
 
 

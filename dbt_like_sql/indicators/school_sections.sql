@@ -65,24 +65,25 @@ shares AS (
 ),
 
 teacher_counts AS (
+    -- One row per teacher: the codes that count come from reference.teacher_counts.
     SELECT
         t.year,
         t.school_id,
         t.stage,
-        count(DISTINCT t.teacher_id) AS teachers,
-        count(DISTINCT t.teacher_id) FILTER (WHERE c.indicator = 'qualified_teachers_per100')
-            AS qualified_teachers,
-        count(DISTINCT t.teacher_id) FILTER (WHERE c.indicator = 'backbone_teachers_per100')
-            AS backbone_teachers,
-        count(DISTINCT t.teacher_id) FILTER (WHERE c.indicator = 'pe_art_teachers_per100')
-            AS pe_art_teachers
+        count(*) AS teachers,
+        count(*) FILTER (WHERE q.code IS NOT NULL) AS qualified_teachers,
+        count(*) FILTER (WHERE b.code IS NOT NULL) AS backbone_teachers,
+        count(*) FILTER (WHERE p.code IS NOT NULL) AS pe_art_teachers
     FROM staging.teachers AS t
-    LEFT JOIN reference.teacher_counts AS c
-        ON c.year = t.year AND c.stage = t.stage AND c.code = CASE c.code_set
-            WHEN 'education' THEN t.education
-            WHEN 'backbone_level' THEN t.backbone_level
-            WHEN 'subject' THEN t.subject_group
-        END
+    LEFT JOIN reference.teacher_counts AS q
+        ON q.year = t.year AND q.stage = t.stage AND q.code = t.education
+        AND q.indicator = 'qualified_teachers_per100' AND q.code_set = 'education'
+    LEFT JOIN reference.teacher_counts AS b
+        ON b.year = t.year AND b.stage = t.stage AND b.code = t.backbone_level
+        AND b.indicator = 'backbone_teachers_per100' AND b.code_set = 'backbone_level'
+    LEFT JOIN reference.teacher_counts AS p
+        ON p.year = t.year AND p.stage = t.stage AND p.code = t.subject_group
+        AND p.indicator = 'pe_art_teachers_per100' AND p.code_set = 'subject'
     GROUP BY ALL
 ),
 
