@@ -210,21 +210,23 @@ def _map_columns(
 
 
 def _frame_from_rows(rows: pl.DataFrame, positions: dict[int, str], first_row: int) -> pl.DataFrame:
-    """Select and rename the contract columns, number the rows, drop blank lines."""
+    """Select and rename the contract columns, number the rows, drop blank lines (one pass)."""
     columns = rows.columns
-    frame = rows.select(
-        [
-            pl.col(columns[i]).alias(name)
-            if i < len(columns)
-            else pl.lit(None, pl.String).alias(name)
-            for i, name in positions.items()
-        ]
-    ).with_columns(pl.col(c).str.strip_chars().replace("", None) for c in positions.values())
-    frame = frame.with_columns(
-        pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
-    )
+
+    def cell(i: int, name: str) -> pl.Expr:
+        if i >= len(columns):
+            return pl.lit(None, pl.String).alias(name)
+        stripped = pl.col(columns[i]).str.strip_chars()
+        return pl.when(stripped != "").then(stripped).alias(name)
+
     blank = pl.all_horizontal(pl.col(c).is_null() for c in positions.values())
-    return frame.filter(~blank)
+    return (
+        rows.lazy()
+        .select([cell(i, name) for i, name in positions.items()])
+        .with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + first_row).alias(ROW))
+        .filter(~blank)
+        .collect()
+    )
 
 
 def _head_rows(text: str, path: Path) -> list[list[str]]:
