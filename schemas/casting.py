@@ -114,7 +114,8 @@ def cast_frame(
         if col.kind in ("id", "text") or col.code_set == "subject":
             continue
         present = frame[col.name].is_not_null() & (frame[col.name] != "")
-        bad = frame.filter(present & typed[col.name].is_null())
+        # rechunk: polars 2.1 panics (i < self.len()) formatting a filtered multi-chunk frame
+        bad = frame.filter(present & typed[col.name].is_null()).rechunk()
         if bad.height:
             rule = {"code": "code", "yes_no": "yes_no", "int": "integer"}.get(col.kind, "number")
             failures.append(

@@ -367,3 +367,16 @@ def test_school_without_enrollment_is_rejected(tmp_path):
         5,
         "0150112004",
     )
+
+
+def test_bad_cells_spread_over_a_large_file_are_all_reported(tmp_path):
+    # Regression: polars reads a large CSV in several chunks, and polars 2.1 panicked
+    # ("assertion failed: i < self.len()") formatting messages for rows from several chunks.
+    files = valid_year()
+    many = teachers(PRIMARY, "小学", 12_000)
+    for index in (10, 5_000, 11_990):
+        many[index]["certified"] = "也许"
+    files["teachers"] = many
+    result = validate(tmp_path, files)
+    rows = result.rejected.filter(result.rejected["rule"] == "yes_no")["row_number"].to_list()
+    assert rows == [12, 5002, 11992]
