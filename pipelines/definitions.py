@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.ingest import ingest_year, raw_files
 from assets.model_checks import MODEL_CHECKS
-from assets.reference import reference_assets
+from assets.reference import reference_tables
 from assets.resources import (
     InputsResource,
     WarehouseResource,
@@ -24,7 +24,7 @@ def model_assets() -> list[dg.AssetsDefinition]:
 
 def warehouse_assets() -> list:
     """Every asset of the code location, raw files (external) included."""
-    return [*raw_files, *reference_assets, ingest_year, *model_assets()]
+    return [*raw_files, reference_tables, ingest_year, *model_assets()]
 
 
 def build_definitions(
