@@ -173,3 +173,46 @@ MODEL_CHECKS = {
         county_verdict_checks,
     ),
 }
+
+
+def _status_counts(con: duckdb.DuckDBPyConnection, year: int) -> dict:
+    rows = con.execute(
+        "SELECT status, count(*) FROM marts.school_compliance WHERE year = ? "
+        "GROUP BY status ORDER BY status",
+        [year],
+    ).fetchall()
+    return {f"sections_{status}": dg.MetadataValue.int(n) for status, n in rows}
+
+
+def _failing_cvs(con: duckdb.DuckDBPyConnection, year: int) -> dict:
+    cols, failing = _rows(
+        con,
+        """
+        SELECT county_code, stage, indicator, round(cv, 4) AS cv, cv_limit
+        FROM marts.coefficients WHERE year = ? AND passed = FALSE
+        ORDER BY county_code, stage, indicator""",
+        year,
+    )
+    return {
+        "cvs_over_limit": dg.MetadataValue.int(len(failing)),
+        "failing_cvs": dg.MetadataValue.md(
+            markdown_table(cols, failing[:100]) if failing else "none"
+        ),
+    }
+
+
+def _verdict_counts(con: duckdb.DuckDBPyConnection, year: int) -> dict:
+    rows = con.execute(
+        "SELECT verdict, count(*) FROM marts.county_verdict WHERE year = ? "
+        "GROUP BY verdict ORDER BY verdict",
+        [year],
+    ).fetchall()
+    return {f"counties_{verdict}": dg.MetadataValue.int(n) for verdict, n in rows}
+
+
+# Figures shown on a mart's materialisation, next to its row count and preview.
+MODEL_FIGURES = {
+    "marts.school_compliance": _status_counts,
+    "marts.coefficients": _failing_cvs,
+    "marts.county_verdict": _verdict_counts,
+}

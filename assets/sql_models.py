@@ -85,11 +85,12 @@ def discover_models() -> list[SqlModel]:
 
 
 def model_asset(
-    model: SqlModel, check_specs: list[dg.AssetCheckSpec], checks
+    model: SqlModel, check_specs: list[dg.AssetCheckSpec], checks=None, figures=None
 ) -> dg.AssetsDefinition:
     """An asset that replaces the partition's year of ``model.table`` with the model's rows.
 
-    ``checks(con, year)`` yields the AssetCheckResults of ``check_specs`` after the write.
+    ``checks(con, year)`` yields the AssetCheckResults of ``check_specs`` after the write;
+    ``figures(con, year)`` returns extra metadata a reader wants at a glance.
     """
 
     @dg.asset(
@@ -116,6 +117,7 @@ def model_asset(
             )
             replace_year(con, year, [Write(model.table, "model_rows", model.comments)])
             metadata = table_metadata(con, model.table, year)
+            metadata |= figures(con, year) if figures else {}
             results = list(checks(con, year)) if checks else []
         yield dg.MaterializeResult(metadata=metadata)
         yield from results

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.ingest import ingest_year, raw_files
-from assets.model_checks import MODEL_CHECKS
+from assets.model_checks import MODEL_CHECKS, MODEL_FIGURES
 from assets.reference import reference_tables
 from assets.resources import (
     InputsResource,
@@ -19,7 +19,10 @@ from pipelines.schedules import annual_ingestion
 
 
 def model_assets() -> list[dg.AssetsDefinition]:
-    return [model_asset(m, *MODEL_CHECKS.get(m.table, ([], None))) for m in discover_models()]
+    return [
+        model_asset(m, *MODEL_CHECKS.get(m.table, ([], None)), MODEL_FIGURES.get(m.table))
+        for m in discover_models()
+    ]
 
 
 def warehouse_assets() -> list:

@@ -239,3 +239,23 @@ def test_materialize_with_dagster_api(tmp_path):
     # Evaluated sections: 110101 has P1, COMPLIES, BELOW_ONE, BELOW_TWO, TP_BIG, N0 primary (6),
     # N9, T12, BOUNDARY (2 each = 6) and CM junior (1) = 13; 110102 has 5; 110103 has 2 → 20.
     assert rows[0][0] == 20
+
+
+def test_marts_carry_their_figures_in_the_materialisation(tmp_path):
+    write_year(tmp_path / "in", 2024, d.district())
+    result = run_year(tmp_path / "in", tmp_path / "w.duckdb", 2024)
+    metadata = {}
+    for event in result.get_asset_materialization_events():
+        materialisation = event.event_specific_data.materialization
+        metadata[materialisation.asset_key.to_user_string()] = materialisation.metadata
+    coefficients = metadata["marts/coefficients"]
+    # County 110102's junior backbone CV is 0.5 > 0.45 (see test_method).
+    assert coefficients["cvs_over_limit"].value >= 1
+    assert "backbone_teachers_per100" in coefficients["failing_cvs"].value
+    assert (
+        coefficients["dagster/row_count"].value
+        == query(tmp_path / "w.duckdb", "SELECT count(*) FROM marts.coefficients")[0][0]
+    )
+    assert metadata["marts/school_compliance"]["sections_all_met"].value > 0
+    for key, values in metadata.items():
+        assert {"dagster/row_count", "dagster/column_schema", "preview"} <= set(values), key
