@@ -67,16 +67,16 @@ def find_year_files(year_dir: Path) -> tuple[dict[str, Path], list[str]]:
     for path in sorted(year_dir.iterdir()):
         if path.name.startswith((".", "~$")) or not path.is_file():
             continue
+        name = by_stem.get(normalise_header(path.stem))
+        if name is None or path.suffix.lower() not in SUFFIXES:
+            notices.append(f"{path}: not an input file of the contract; ignored")
+            continue
         if not path.resolve().is_relative_to(year_dir.resolve()):
             raise InputFileError(
                 path,
                 "is a link to a file outside the year folder",
                 "copy the file itself into the year folder",
             )
-        name = by_stem.get(normalise_header(path.stem))
-        if name is None or path.suffix.lower() not in SUFFIXES:
-            notices.append(f"{path}: not an input file of the contract; ignored")
-            continue
         if name in found:
             raise InputFileError(
                 path,
