@@ -55,6 +55,7 @@ class WarehouseResource(dg.ConfigurableResource):
             yield self
             return
         published = Path(self.path)
+        warehouse.check_name(published)
         with warehouse.run_lock(published):
             self._build = warehouse.start_build(published, context.run.run_id)
             try:

@@ -26,9 +26,23 @@ class WarehouseBusyError(Exception):
     pass
 
 
+# DuckDB names the file's catalog after its stem: reference.duckdb would hide the schema.
+RESERVED_NAMES = {"raw", "reference", "staging", "audit", "indicators", "marts"}
+
+
+def check_name(path: Path) -> None:
+    """Refuse marts.duckdb and the like (also as the build copy .marts.duckdb.build-…)."""
+    if path.name.lstrip(".").split(".")[0].lower() in RESERVED_NAMES:
+        raise ValueError(
+            f"the warehouse file {path.name} is named like one of its schemas; DuckDB would "
+            "confuse the two. Name it differently, e.g. junheng.duckdb"
+        )
+
+
 @contextmanager
 def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Path(path)
+    check_name(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -7,7 +7,15 @@ import pytest
 
 from pipelines.cli import FILE_FAILED, OK, ROWS_REJECTED, WAREHOUSE_BUSY, main
 from tests import district as d
-from tests.helpers import enrollment, facilities, query, school, teachers, write_year
+from tests.helpers import (
+    enrollment,
+    facilities,
+    query,
+    school,
+    snapshot_tables,
+    teachers,
+    write_year,
+)
 
 
 def clean_year():
@@ -141,3 +149,44 @@ def test_a_reader_holding_the_file_does_not_block_the_run(tmp_path):
         assert main(args) == OK
     finally:
         holder.kill()
+
+
+def test_two_runs_at_once_never_corrupt_the_warehouse(tmp_path):
+    write_year(tmp_path / "in", 2024, d.district())
+    warehouse = tmp_path / "w.duckdb"
+    command = [
+        sys.executable,
+        "-m",
+        "pipelines.cli",
+        "run",
+        "--input",
+        str(tmp_path / "in"),
+        "--warehouse",
+        str(warehouse),
+    ]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outcomes = [(run.wait(timeout=300), run.stderr.read()) for run in runs]
+    codes = sorted(code for code, _ in outcomes)
+    # Either both ran one after the other (1 = rows rejected, by design of the district), or
+    # the second stopped at once naming the first; never anything else.
+    assert codes in ([ROWS_REJECTED, ROWS_REJECTED], [ROWS_REJECTED, WAREHOUSE_BUSY]), outcomes
+    if WAREHOUSE_BUSY in codes:
+        busy = next(err for code, err in outcomes if code == WAREHOUSE_BUSY)
+        assert "another junheng run (PID" in busy
+    single = tmp_path / "single.duckdb"
+    assert (
+        main(["run", "--input", str(tmp_path / "in"), "--warehouse", str(single)]) == ROWS_REJECTED
+    )
+    assert snapshot_tables(warehouse) == snapshot_tables(single)
+
+
+def test_a_warehouse_named_like_a_schema_is_refused(tmp_path, capsys):
+    # DuckDB names the catalog after the file: marts.duckdb would make "marts.x" ambiguous.
+    write_year(tmp_path / "in", 2024, clean_year())
+    warehouse = str(tmp_path / "marts.duckdb")
+    code = main(["run", "--input", str(tmp_path / "in"), "--warehouse", warehouse])
+    assert code == FILE_FAILED
+    assert "named like one of its schemas" in capsys.readouterr().err
