@@ -237,3 +237,24 @@ def test_county_without_items_is_incomplete_not_judged(warehouse):
     assert verdict["verdict"] == "incomplete"
     assert "G1" in verdict["incomplete_items"] and "recognition" in verdict["incomplete_items"]
     assert item(warehouse, g.NO_ITEMS, "G8")["detail"].startswith("missing or rejected")
+
+
+def test_a_rejected_room_row_withholds_g3_but_not_the_sections(tmp_path):
+    # Rooms do not enter the seven indicators: the school's sections stay complete and judged,
+    # while G3, computed from the rooms, is not judged in that county.
+    files = g.district()
+    files["rooms"][0]["area_m2"] = "暂缺"
+    write_year(tmp_path / "in", YEAR, files)
+    path = tmp_path / "w.duckdb"
+    assert run_year(tmp_path / "in", path, YEAR).success
+    school_id = files["rooms"][0]["school_id"]
+    assert query(
+        path,
+        "SELECT DISTINCT data_complete FROM indicators.school_sections WHERE school_id = ?",
+        [school_id],
+    ) == [(True,)]
+    g3 = item(path, g.PASS, "G3")
+    assert g3["passed"] is None and "rejected rows" in g3["detail"]
+    assert query(
+        path, "SELECT verdict FROM marts.county_verdict WHERE county_code = ?", [g.PASS]
+    ) == [("incomplete",)]

@@ -93,7 +93,8 @@ rejected_inputs AS (
         school_id,
         string_agg(DISTINCT file_kind || ' (' || file || ')', ', ') AS files
     FROM audit.rejected_rows
-    WHERE school_id IS NOT NULL AND file_kind <> 'schools'
+    -- Only the files the seven indicators are computed from.
+    WHERE school_id IS NOT NULL AND file_kind IN ('enrollment', 'teachers', 'facilities')
     GROUP BY ALL
 ),
 
