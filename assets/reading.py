@@ -215,16 +215,26 @@ def _map_columns(
     return positions, factors, notices
 
 
-def _frame_from_rows(rows: pl.DataFrame, positions: dict[int, str], first_row: int) -> pl.DataFrame:
-    """Select and rename the contract columns, number the rows, drop blank lines (one pass)."""
+def _frame_from_rows(
+    rows: pl.DataFrame, positions: dict[int, str], first_row: int, spec: InputFile
+) -> pl.DataFrame:
+    """Select and rename the contract columns, number the rows, drop blank lines (one pass).
+
+    Ids and free text are stripped here; codes and numbers are stripped when they are cast,
+    once per distinct value, which spares ten million strips per column at national scale.
+    """
     columns = rows.columns
+    kinds = {c.name: c.kind for c in spec.columns}
 
     def cell(i: int, name: str) -> pl.Expr:
         if i >= len(columns):
             return pl.lit(None, pl.String).alias(name)
-        stripped = pl.col(columns[i]).str.strip_chars()
-        return pl.when(stripped != "").then(stripped).alias(name)
+        value = pl.col(columns[i])
+        if kinds[name] in ("id", "text"):
+            value = value.str.strip_chars()
+        return pl.when(value != "").then(value).alias(name)
 
+    # Blank lines (every cell empty) are dropped; the row numbers keep counting them.
     blank = pl.all_horizontal(pl.col(c).is_null() for c in positions.values())
     return (
         rows.lazy()
@@ -306,7 +316,7 @@ def read_csv(path: Path, spec: InputFile) -> RawFile:
             f"not readable as CSV ({first_line})",
             "export the sheet again as CSV; check for an unclosed quote",
         ) from None
-    frame = _frame_from_rows(rows, positions, first_row=header_index + 2)
+    frame = _frame_from_rows(rows, positions, header_index + 2, spec)
     return _scaled(RawFile(spec, path, "", frame, header_index + 1, encoding, notices), factors)
 
 
@@ -354,7 +364,7 @@ def read_xlsx(path: Path, spec: InputFile) -> RawFile:
         positions, factors, notices = _map_columns(head[header_index], spec, path)
         offset = _first_used_row(path, sheet_name)
         data = rows.slice(header_index + 1)
-        frame = _frame_from_rows(data, positions, first_row=offset + header_index + 1)
+        frame = _frame_from_rows(data, positions, offset + header_index + 1, spec)
         raw = RawFile(spec, path, "", frame, offset + header_index, "xlsx", notices)
         return _scaled(raw, factors)
     expected = ", ".join(f"{c.name} ({c.alias})" for c in spec.columns)

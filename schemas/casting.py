@@ -113,7 +113,10 @@ def cast_frame(
     for col in spec.columns:
         if col.kind in ("id", "text") or col.code_set == "subject":
             continue
-        present = frame[col.name].is_not_null() & (frame[col.name] != "")
+        # A cell of spaces is empty (pandera reports it as "required"), not a bad value.
+        present = on_distinct(
+            frame[col.name], pl.col("raw").str.strip_chars() != "", pl.Boolean
+        ).fill_null(False)
         # rechunk: polars 2.1 panics (i < self.len()) formatting a filtered multi-chunk frame
         bad = frame.filter(present & typed[col.name].is_null()).rechunk()
         if bad.height:

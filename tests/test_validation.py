@@ -380,3 +380,15 @@ def test_bad_cells_spread_over_a_large_file_are_all_reported(tmp_path):
     result = validate(tmp_path, files)
     rows = result.rejected.filter(result.rejected["rule"] == "yes_no")["row_number"].to_list()
     assert rows == [12, 5002, 11992]
+
+
+def test_cells_of_spaces_are_empty_and_padded_cells_are_read(tmp_path):
+    files = valid_year()
+    files["teachers"][0]["education"] = "   "  # empty: required
+    files["teachers"][1]["education"] = " 本科 "  # padded: read as bachelor
+    files["enrollment"][0]["students"] = " 400 "
+    result = validate(tmp_path, files)
+    rows = result.rejected.select("file", "row_number", "column_name", "rule").rows()
+    assert rows == [("2024/teachers.csv", 2, "education", "required")]
+    assert "bachelor" in result.accepted["teachers"]["education"].to_list()
+    assert result.accepted["enrollment"]["students"][0] == 400
