@@ -113,12 +113,14 @@ def cast_frame(
     for col in spec.columns:
         if col.kind in ("id", "text") or col.code_set == "subject":
             continue
-        # A cell of spaces is empty (pandera reports it as "required"), not a bad value.
-        present = on_distinct(
-            frame[col.name], pl.col("raw").str.strip_chars() != "", pl.Boolean
-        ).fill_null(False)
-        # rechunk: polars 2.1 panics (i < self.len()) formatting a filtered multi-chunk frame
-        bad = frame.filter(present & typed[col.name].is_null()).rechunk()
+        # Cells given but not cast; a cell of spaces is empty (pandera reports it as
+        # "required"), not a bad value. rechunk: polars 2.1 panics (i < self.len()) formatting
+        # a filtered multi-chunk frame.
+        bad = (
+            frame.filter(frame[col.name].is_not_null() & typed[col.name].is_null())
+            .filter(pl.col(col.name).str.strip_chars() != "")
+            .rechunk()
+        )
         if bad.height:
             rule = {"code": "code", "yes_no": "yes_no", "int": "integer"}.get(col.kind, "number")
             failures.append(
