@@ -23,6 +23,28 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, year: int) -> tuple[list[str
     return [d[0] for d in cursor.description], cursor.fetchall()
 
 
+def _warn_on_rows(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    check_name: str,
+    sql: str,
+    count_key: str,
+    table_key: str,
+    limit: int,
+) -> dg.AssetCheckResult:
+    """A WARN check that passes when ``sql`` finds no row, listing the rows it found."""
+    cols, rows = _rows(con, sql, year)
+    return dg.AssetCheckResult(
+        check_name=check_name,
+        passed=not rows,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            count_key: len(rows),
+            table_key: dg.MetadataValue.md(markdown_table(cols, rows[:limit])),
+        },
+    )
+
+
 def school_sections_checks(con: duckdb.DuckDBPyConnection, year: int):
     # Without senior students, a school's facilities go wholly to its compulsory sections.
     cols, bad = _rows(
@@ -46,60 +68,45 @@ def school_sections_checks(con: duckdb.DuckDBPyConnection, year: int):
             "examples": dg.MetadataValue.md(markdown_table(cols, bad[:20])),
         },
     )
-    cols, incomplete = _rows(
+    yield _warn_on_rows(
         con,
+        year,
+        SECTIONS_DATA_COMPLETE,
         """
         SELECT school_id, school_name, stage, incomplete_reason FROM indicators.school_sections
         WHERE year = ? AND NOT data_complete ORDER BY school_id, stage""",
-        year,
-    )
-    yield dg.AssetCheckResult(
-        check_name=SECTIONS_DATA_COMPLETE,
-        passed=not incomplete,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "incomplete_sections": len(incomplete),
-            "sections": dg.MetadataValue.md(markdown_table(cols, incomplete[:50])),
-        },
+        "incomplete_sections",
+        "sections",
+        50,
     )
 
 
 def coefficients_checks(con: duckdb.DuckDBPyConnection, year: int):
-    cols, failing = _rows(
+    yield _warn_on_rows(
         con,
+        year,
+        CV_WITHIN_LIMITS,
         """
         SELECT county_code, stage, indicator, round(cv, 4) AS cv, cv_limit, passed, note
         FROM marts.coefficients WHERE year = ? AND passed IS DISTINCT FROM TRUE
         ORDER BY county_code, stage, indicator""",
-        year,
-    )
-    yield dg.AssetCheckResult(
-        check_name=CV_WITHIN_LIMITS,
-        passed=not failing,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "cvs_not_passed": len(failing),
-            "failing_cvs": dg.MetadataValue.md(markdown_table(cols, failing[:100])),
-        },
+        "cvs_not_passed",
+        "failing_cvs",
+        100,
     )
 
 
 def county_compliance_checks(con: duckdb.DuckDBPyConnection, year: int):
-    cols, failing = _rows(
+    yield _warn_on_rows(
         con,
+        year,
+        COUNTY_ITEMS_MET,
         """
         SELECT county_code, item, item_name, passed, detail FROM marts.county_compliance
         WHERE year = ? AND passed IS DISTINCT FROM TRUE ORDER BY county_code, sort_order""",
-        year,
-    )
-    yield dg.AssetCheckResult(
-        check_name=COUNTY_ITEMS_MET,
-        passed=not failing,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "items_not_met_or_not_judged": len(failing),
-            "items": dg.MetadataValue.md(markdown_table(cols, failing[:200])),
-        },
+        "items_not_met_or_not_judged",
+        "items",
+        200,
     )
 
 
@@ -175,13 +182,17 @@ MODEL_CHECKS = {
 }
 
 
-def _status_counts(con: duckdb.DuckDBPyConnection, year: int) -> dict:
-    rows = con.execute(
-        "SELECT status, count(*) FROM marts.school_compliance WHERE year = ? "
-        "GROUP BY status ORDER BY status",
-        [year],
-    ).fetchall()
-    return {f"sections_{status}": dg.MetadataValue.int(n) for status, n in rows}
+def _counts(table: str, column: str, prefix: str):
+    """Figures ``<prefix>_<value>``: rows of ``table`` per value of ``column`` in the year."""
+
+    def figures(con: duckdb.DuckDBPyConnection, year: int) -> dict:
+        rows = con.execute(
+            f"SELECT {column}, count(*) FROM {table} WHERE year = ? GROUP BY ALL ORDER BY ALL",
+            [year],
+        ).fetchall()
+        return {f"{prefix}_{value}": dg.MetadataValue.int(n) for value, n in rows}
+
+    return figures
 
 
 def _failing_cvs(con: duckdb.DuckDBPyConnection, year: int) -> dict:
@@ -201,18 +212,9 @@ def _failing_cvs(con: duckdb.DuckDBPyConnection, year: int) -> dict:
     }
 
 
-def _verdict_counts(con: duckdb.DuckDBPyConnection, year: int) -> dict:
-    rows = con.execute(
-        "SELECT verdict, count(*) FROM marts.county_verdict WHERE year = ? "
-        "GROUP BY verdict ORDER BY verdict",
-        [year],
-    ).fetchall()
-    return {f"counties_{verdict}": dg.MetadataValue.int(n) for verdict, n in rows}
-
-
 # Figures shown on a mart's materialisation, next to its row count and preview.
 MODEL_FIGURES = {
-    "marts.school_compliance": _status_counts,
+    "marts.school_compliance": _counts("marts.school_compliance", "status", "sections"),
     "marts.coefficients": _failing_cvs,
-    "marts.county_verdict": _verdict_counts,
+    "marts.county_verdict": _counts("marts.county_verdict", "verdict", "counties"),
 }

@@ -60,13 +60,6 @@ def codes(code_set: str) -> list[str]:
     return sorted(set(code_lookup(code_set).values()))
 
 
-def setting(name: str) -> str:
-    row = load_reference("settings").filter(pl.col("setting") == name)
-    if row.height != 1:
-        raise KeyError(f"setting {name!r} missing from {reference_path('settings')}")
-    return row["value"][0]
-
-
 def school_type_stages() -> dict[str, set[str]]:
     """Stages a school of each type may have students and teachers in."""
     types = load_reference("school_types")

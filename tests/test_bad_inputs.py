@@ -409,16 +409,21 @@ ROW_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", ROW_CASES)
-def test_row_is_quarantined(tmp_path, case):
-    spec = ROW_CASES[case]
+def _break_and_validate(tmp_path, spec):
+    """The valid year, broken as ``spec`` says (before and after writing), then validated."""
     files = valid_year()
     if spec.mutate:
         spec.mutate(files)
     year_dir = write_year(tmp_path, YEAR, files)
     if spec.after:
         spec.after(year_dir, files)
-    result = _validate(year_dir)
+    return files, _validate(year_dir)
+
+
+@pytest.mark.parametrize("case", ROW_CASES)
+def test_row_is_quarantined(tmp_path, case):
+    spec = ROW_CASES[case]
+    files, result = _break_and_validate(tmp_path, spec)
 
     in_file = result.rejected.filter(pl.col("file") == f"{YEAR}/{spec.file}.{spec.ext}")
     hits = in_file.filter((pl.col("rule") == spec.rule) & (pl.col("column_name") == spec.column))
@@ -510,13 +515,7 @@ ACCEPTED_CASES = {
 @pytest.mark.parametrize("case", ACCEPTED_CASES)
 def test_accepted_whole(tmp_path, case):
     spec = ACCEPTED_CASES[case]
-    files = valid_year()
-    if spec.mutate:
-        spec.mutate(files)
-    year_dir = write_year(tmp_path, YEAR, files)
-    if spec.after:
-        spec.after(year_dir, files)
-    result = _validate(year_dir)
+    files, result = _break_and_validate(tmp_path, spec)
     assert result.rejected.is_empty(), result.rejected.select("file", "row_number", "rule")
     assert_nothing_lost(result, files)
     if spec.notice:
