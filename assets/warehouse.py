@@ -11,6 +11,7 @@ import fcntl
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -138,6 +139,7 @@ def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write])
             if stray:
                 raise ValueError(f"{write.table}: {stray} rows are not of year {year}")
             execute(con, f"DELETE FROM {qualified(write.table)} WHERE year = ?", [year])
+            pause_point("mid_transaction")
             execute(
                 con, f"INSERT INTO {qualified(write.table)} BY NAME SELECT * FROM {write.relation}"
             )
@@ -158,6 +160,42 @@ def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write])
 # step leaves the original as it was, so no year is ever half-written.
 
 
+PAUSE_ENV = "JUNHENG_PAUSE_AT"
+PAUSE_POINTS = ("lock_taken", "build_copied", "mid_transaction", "before_rename", "after_rename")
+
+
+def pause_point(point: str) -> None:
+    """Test hook: with ``JUNHENG_PAUSE_AT=<point>:<marker file>`` the process writes its PID to
+    the marker and sleeps at that point, so a test can kill it exactly there. Unset: nothing."""
+    spec = os.environ.get(PAUSE_ENV)
+    if not spec:
+        return
+    wanted, _, marker = spec.partition(":")
+    if wanted == point:
+        Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+        time.sleep(3600)
+
+
+def _lock_holder(handle) -> str | None:
+    """The PID holding the flock on ``handle``'s file, read from the kernel's lock table.
+
+    The kernel records the holder the instant the lock is taken, so there is no moment at
+    which the lock is held but its holder unknown (the PID written into the file comes later).
+    """
+    status = os.fstat(handle.fileno())
+    file_id = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    try:
+        table = Path("/proc/locks").read_text(encoding="ascii")
+    except OSError:  # not Linux: fall back on what the holder wrote into the file
+        return None
+    for line in table.splitlines():
+        fields = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 2281 fe:00:1136 0 EOF"; waiters are marked "->".
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == file_id:
+            return fields[4]
+    return None
+
+
 @contextmanager
 def run_lock(path: Path) -> Iterator[None]:
     """Hold ``<warehouse>.lock`` for the run; a second run stops at once, naming the first."""
@@ -167,15 +205,17 @@ def run_lock(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            pid = _lock_holder(handle)
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
+            holder = f"PID {pid}" if pid else handle.read().strip() or "unknown"
             raise WarehouseBusyError(
                 f"another junheng run ({holder}) is writing {path}; wait for it to finish "
                 "(or stop it) and run again"
             ) from None
+        pause_point("lock_taken")
         handle.seek(0)
         handle.truncate()
-        handle.write(f"PID {os.getpid()}")
+        handle.write(f"PID {os.getpid()}")  # for a person looking at the file
         handle.flush()
         try:
             yield
@@ -198,6 +238,7 @@ def start_build(path: Path, run_id: str) -> Path:
             if wal.exists():
                 execute(con, "CHECKPOINT")
         shutil.copyfile(path, build)
+    pause_point("build_copied")
     return build
 
 
@@ -209,7 +250,9 @@ def publish_build(build: Path, path: Path) -> None:
         execute(con, "CHECKPOINT")
     with build.open("rb") as handle:
         os.fsync(handle.fileno())
+    pause_point("before_rename")
     os.replace(build, path)
+    pause_point("after_rename")
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

@@ -191,3 +191,36 @@ def warehouse_in_memory(validated) -> duckdb.DuckDBPyConnection:
             con.execute(f"CREATE TABLE {model.table} AS {model.sql}").fetchall()
             del pending[model.table]
     return con
+
+
+def cli_command(input_root: Path, warehouse: Path, *years: int) -> list[str]:
+    """``junheng run`` as its own process (what a user, cron or a second terminal starts)."""
+    import sys
+
+    command = [sys.executable, "-m", "pipelines.cli", "run", "--input", str(input_root)]
+    command += ["--warehouse", str(warehouse)]
+    return command + (["--year", *map(str, years)] if years else [])
+
+
+def start_paused(command: list[str], point: str, marker: Path, timeout: float = 120):
+    """Start ``command`` with the test hook that stops it at ``point`` (assets.warehouse
+    .pause_point); return the process once it sits there, and its PID as it wrote it."""
+    import os
+    import subprocess
+    import time
+
+    from assets.warehouse import PAUSE_ENV
+
+    env = os.environ | {PAUSE_ENV: f"{point}:{marker}"}
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + timeout
+    while not (marker.exists() and marker.read_text()):
+        if process.poll() is not None:
+            raise AssertionError(f"never reached {point}: {process.communicate()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"did not reach {point} within {timeout} s")
+        time.sleep(0.02)
+    return process, int(marker.read_text())

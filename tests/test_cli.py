@@ -8,11 +8,13 @@ import pytest
 from pipelines.cli import FILE_FAILED, OK, ROWS_REJECTED, WAREHOUSE_BUSY, main
 from tests import district as d
 from tests.helpers import (
+    cli_command,
     enrollment,
     facilities,
     query,
     school,
     snapshot_tables,
+    start_paused,
     teachers,
     write_year,
 )
@@ -181,6 +183,22 @@ def test_two_runs_at_once_never_corrupt_the_warehouse(tmp_path):
         main(["run", "--input", str(tmp_path / "in"), "--warehouse", str(single)]) == ROWS_REJECTED
     )
     assert snapshot_tables(warehouse) == snapshot_tables(single)
+
+
+def test_a_run_stopped_right_after_taking_the_lock_is_named_by_its_pid(tmp_path):
+    # The first run holds the lock but has not yet written its PID into the lock file (the
+    # window that made the test above flaky): the second must still name it, not "unknown".
+    write_year(tmp_path / "in", 2024, clean_year())
+    command = cli_command(tmp_path / "in", tmp_path / "w.duckdb")
+    first, pid = start_paused(command, "lock_taken", tmp_path / "paused")
+    try:
+        assert (tmp_path / "w.duckdb.lock").read_text() == ""  # really inside the window
+        second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    finally:
+        first.kill()
+        first.wait(timeout=60)
+    assert second.returncode == WAREHOUSE_BUSY, second.stderr
+    assert f"another junheng run (PID {pid}) is writing" in second.stderr
 
 
 def test_a_warehouse_named_like_a_schema_is_refused(tmp_path, capsys):
