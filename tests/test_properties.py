@@ -180,3 +180,18 @@ def test_cv_is_zero_for_identical_sections(tmp_path, n, size):
     con = _sections(tmp_path, files)
     cvs = con.execute("SELECT indicator, cv FROM marts.coefficients").fetchall()
     assert len(cvs) == 7 and all(cv == pytest.approx(0.0, abs=1e-12) for _, cv in cvs)
+
+
+@pytest.mark.parametrize(("profile", "derandomised"), [("ci", True), ("dev", False)])
+def test_ci_replays_the_same_examples_and_local_runs_search(profile, derandomised):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import tests.conftest; from hypothesis import settings; "
+        "print(settings.default.derandomize, settings.default.database is None)"
+    )
+    env = os.environ | {"HYPOTHESIS_PROFILE": profile}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == [str(derandomised), str(derandomised)], out.stderr
