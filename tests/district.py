@@ -128,9 +128,10 @@ def district() -> dict[str, list[dict]]:
                 enrollment(J1, "初中", 100),
                 enrollment(J2, "初中", 100),
             ],
-            teachers(X1, "小学", 2, "本科", "县级")
-            + teachers(X2, "小学", 6, "本科", "县级")
-            + teachers(X3, "小学", 2, "本科", "县级")
+            teachers(X1, "小学", 1, "本科", "县级")
+            + teachers(X1, "小学", 1, "本科", "无")
+            + teachers(X2, "小学", 11, "本科", "县级")
+            + teachers(X3, "小学", 7, "本科", "县级")
             + teachers(J1, "初中", 1, "本科", "县级")
             + teachers(J2, "初中", 3, "本科", "县级"),
             [

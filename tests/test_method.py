@@ -260,14 +260,18 @@ def test_status_classes(warehouse, school_id, expected):
     assert row["complies"] == (expected[0] in ("all_met", "complies"))
 
 
-def test_weighted_cv_domain_example(warehouse):
-    # DOMAIN.md §1: 100, 200, 100 students with 2, 6, 2 backbone teachers → 2, 3, 2 per 100.
-    # X̄ = 10×100/400 = 2.5; S = sqrt(0.25·0.25 + 0.5·0.25 + 0.25·0.25) = 0.5; CV = 0.2.
-    # (Unweighted it would be 0.4714/2.3333 = 0.2020: the test tells them apart.)
+def test_weighted_cv_passes_where_unweighted_dispersion_would_fail(warehouse):
+    # DOMAIN.md §1's formula on 100, 200, 100 students with 1, 11, 7 backbone teachers →
+    # x = 1, 5.5, 7 per 100. X̄ = (1 + 11 + 7)×100/400 = 4.75.
+    # Deviations −3.75, 0.75, 2.25; squares 14.0625, 0.5625, 5.0625.
+    # Weighted: S² = 0.25·14.0625 + 0.5·0.5625 + 0.25·5.0625 = 3.515625 + 0.28125 + 1.265625
+    #   = 5.0625 → S = 2.25; CV = 2.25/4.75 = 0.473684… ≤ 0.50 → passes.
+    # Unweighted around X̄: S² = 19.6875/3 = 6.5625 → S = 2.5617, CV = 0.5393 > 0.50 (fails);
+    # unweighted mean 4.5 as well: S² = (12.25 + 1 + 6.25)/3 = 6.5, CV = 0.5666 (fails).
     row = coefficient(warehouse, "110102", "primary", "backbone_teachers_per100")
     assert (row["sections"], row["students"]) == (3, 400)
-    assert_values(row, {"county_value": 2.5, "std_dev": 0.5, "cv": 0.2, "cv_limit": 0.5})
-    assert row["passed"] is True and row["data_complete"]
+    assert_values(row, {"county_value": 4.75, "std_dev": 2.25, "cv": 2.25 / 4.75})
+    assert row["cv_limit"] == 0.5 and row["passed"] is True and row["data_complete"]
 
 
 def test_cv_over_the_junior_limit_fails(warehouse):
