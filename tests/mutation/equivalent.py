@@ -1,0 +1,21 @@
+"""Mutants that no test can kill because they do not change what the model means, each with
+a one-line reason. A mutant matches an entry by model, operator, the text before and after,
+and a fragment of its context (see ``sql_mutants.context``)."""
+
+from __future__ import annotations
+
+from tests.mutation.sql_mutants import Mutant
+
+# (model, operator, before, after, context fragment, reason)
+EQUIVALENT: list[tuple[str, str, str, str, str, str]] = []
+
+
+def reason_for(mutant: Mutant) -> str | None:
+    for model, operator, before, after, fragment, reason in EQUIVALENT:
+        if (
+            (model, operator) == (mutant.model, mutant.operator)
+            and (before, after) == (mutant.before, mutant.after)
+            and fragment in mutant.context
+        ):
+            return reason
+    return None

@@ -1,0 +1,104 @@
+"""The SQL mutator makes the one-change bugs it promises, keeps the model's comment block, and
+undoes each change (tests/mutation/sql_mutants.py)."""
+
+import duckdb
+import pytest
+
+from tests.mutation.sql_mutants import baseline_text, header, mutants
+
+MODEL = """-- 示例 | a model
+-- n: 人数 | students
+WITH t AS (
+    SELECT 1 AS k, 100 AS n, 2.0 AS x, NULL AS m
+    UNION ALL SELECT 2, 300, 4.0, 1
+),
+u AS (SELECT 1 AS j, 100 AS w)
+SELECT
+    sum(n * x) / sum(n) AS mean,
+    round(0.85 * 10, 1) AS r,
+    count(*) FILTER (WHERE x >= 3 AND n > 200 AND k = 2) AS big,
+    CASE WHEN m IS NULL THEN 'none' WHEN NOT k = 2 THEN 'other' ELSE 'two' END AS label,
+    coalesce(max(m), 0) AS top,
+    bool_and(x > 1 OR n < 50) AS all_ok
+FROM t
+LEFT JOIN u ON u.j = t.k AND u.w = t.n
+GROUP BY ALL
+"""
+
+
+def changes(operator):
+    return {(m.before, m.after) for m in mutants("x.y", MODEL, [operator])}
+
+
+def test_comparisons_flip_at_their_boundary_but_not_in_join_keys():
+    assert changes("flip_comparison") == {
+        ("x >= 3", "x > 3"),
+        ("n > 200", "n >= 200"),
+        ("k = 2", "k <> 2"),
+        ("x > 1", "x >= 1"),
+        ("n < 50", "n <= 50"),
+    }
+
+
+def test_numbers_move_by_one_in_their_last_digit():
+    found = changes("nudge_number")
+    assert {("0.85", "0.84"), ("0.85", "0.86"), ("2.0", "1.9"), ("2.0", "2.1")} <= found
+    assert {("200", "199"), ("200", "201"), ("0", "-1"), ("0", "1")} <= found
+
+
+def test_each_condition_of_an_and_chain_is_dropped_once():
+    dropped = changes("drop_and_condition")
+    assert ("x >= 3 AND n > 200 AND k = 2", "n > 200 AND k = 2") in dropped
+    assert ("x >= 3 AND n > 200 AND k = 2", "x >= 3 AND k = 2") in dropped
+    assert ("x >= 3 AND n > 200 AND k = 2", "x >= 3 AND n > 200") in dropped
+    assert ("u.j = t.k AND u.w = t.n", "(u.w = t.n)") in dropped  # a join key
+    assert len(dropped) == 5
+
+
+def test_weights_are_dropped_from_aggregates():
+    assert changes("unweight_aggregate") == {
+        ("SUM(n * x)", "SUM(x)"),
+        ("SUM(n * x)", "SUM(n)"),
+        ("SUM(n)", "COUNT(n)"),
+    }
+
+
+def test_roundings_negations_null_tests_defaults_branches_and_extremes():
+    assert changes("drop_rounding") == {("ROUND(0.85 * 10, 1)", "(0.85 * 10)")}
+    assert changes("drop_not") == {("NOT k = 2", "k = 2")}
+    assert changes("flip_null_test") == {("m IS NULL", "NOT m IS NULL")}
+    assert changes("drop_coalesce_default") == {("COALESCE(MAX(m), 0)", "MAX(m)")}
+    assert changes("swap_min_max") == {
+        ("MAX(m)", "MIN(m)"),
+        # sqlglot spells DuckDB's bool_and with a cast; the meaning is the same
+        ("BOOL_AND(CAST(x > 1 OR n < 50 AS BOOLEAN))", "BOOL_OR(CAST(x > 1 OR n < 50 AS BOOLEAN))"),
+    }
+    assert len(changes("drop_case_branch")) == 2
+    assert changes("drop_or_condition") == {
+        ("x > 1 OR n < 50", "(n < 50)"),
+        ("x > 1 OR n < 50", "(x > 1)"),
+    }
+
+
+def test_every_mutant_keeps_the_comment_block_runs_and_differs():
+    con = duckdb.connect()
+    expected = sorted(con.sql(MODEL).fetchall())
+    assert sorted(con.sql(baseline_text(MODEL)).fetchall()) == expected  # a faithful control
+    found = mutants("x.y", MODEL)
+    assert len({m.text for m in found}) == len(found)
+    for mutant in found:
+        assert header(mutant.text) == header(MODEL)
+        assert mutant.text != baseline_text(MODEL)
+        con.sql(mutant.text).fetchall()  # still valid SQL
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["marts/coefficients", "marts/school_compliance", "indicators/school_sections"],
+)
+def test_regenerated_models_parse_and_keep_their_header(model):
+    from assets.sql_models import SQL_DIR
+
+    text = (SQL_DIR / f"{model}.sql").read_text(encoding="utf-8")
+    assert header(baseline_text(text)) == header(text)
+    assert len({m.id for m in mutants(model.replace("/", "."), text)}) > 20
