@@ -4,8 +4,10 @@ import logging
 import os
 
 import dagster as dg
+import polars as pl
 import pytest
 
+from assets.pseudonym import KEY_ENV, pseudonymiser
 from assets.reading import InputFileError, find_year_files
 from pipelines.definitions import build_definitions
 from pipelines.generate import generate
@@ -19,6 +21,8 @@ def test_no_clear_teacher_id_in_tables_logs_or_event_metadata(tmp_path, caplog):
     national = "500112198001011234"
     files["teachers"][0]["teacher_id"] = national
     files["teachers"][1]["teacher_id"] = national  # a duplicate: rejected, value and raw row
+    accepted = "11010519491231002X"  # a valid ID number on a row that is accepted
+    files["teachers"][2]["teacher_id"] = accepted
     write_year(tmp_path / "in", 2024, files)
     clear = {t["teacher_id"] for t in files["teachers"]}
     instance = dg.DagsterInstance.ephemeral()
@@ -34,7 +38,7 @@ def test_no_clear_teacher_id_in_tables_logs_or_event_metadata(tmp_path, caplog):
         texts.append(record.message or "")
         texts.append(repr(record.dagster_event.event_specific_data) if record.dagster_event else "")
     blob = "\n".join(texts)
-    assert national not in blob
+    assert national not in blob and accepted not in blob
     assert not [i for i in clear if f"'{i}'" in blob or f'"{i}"' in blob]
     columns = query(
         tmp_path / "w.duckdb",
@@ -44,10 +48,17 @@ def test_no_clear_teacher_id_in_tables_logs_or_event_metadata(tmp_path, caplog):
     for schema, table, column in columns:
         found = query(
             tmp_path / "w.duckdb",
-            f'SELECT count(*) FROM {schema}.{table} WHERE contains("{column}", ?)',
-            [national],
+            f"SELECT count(*) FROM {schema}.{table} "
+            f'WHERE contains("{column}", ?) OR contains("{column}", ?)',
+            [national, accepted],
         )[0][0]
         assert found == 0, f"{schema}.{table}.{column}"
+    # The accepted row is in staging, under its pseudonym.
+    assert query(
+        tmp_path / "w.duckdb",
+        "SELECT count(*) FROM staging.teachers WHERE teacher_id = ?",
+        [pseudonymiser(os.environ[KEY_ENV])(pl.Series([accepted]))[0]],
+    ) == [(1,)]
     # The duplicate was recorded, under its pseudonym.
     assert (
         query(
