@@ -14,7 +14,8 @@
 -- passed: 是否达标 | cv (rounded to comparison_decimals) ≤ cv_limit; NULL when the data is incomplete or the CV is undefined
 -- incomplete_sections: 数据不完整学校数 | evaluated sections whose data is missing or rejected
 -- rejected_school_rows: 被拒绝的学校名录行数 | rows of the schools file rejected for this county: schools that may be missing here
--- data_complete: 数据是否完整 | no incomplete section and no rejected school row
+-- rejected_enrollment_rows: 被拒绝的在校生行数 | enrollment rows of this county's schools rejected for this stage (or with an unreadable stage): sections missing here
+-- data_complete: 数据是否完整 | no incomplete section, no rejected school row and no rejected enrollment row
 -- note: 说明 | why passed is NULL, if it is
 WITH settings AS (
     SELECT
@@ -72,6 +73,28 @@ rejected_schools AS (
     GROUP BY ALL
 ),
 
+-- Every spelling of a stage, as validation accepts it (code, Chinese label, aliases).
+stage_spellings AS (
+    SELECT year, code AS stage, lower(spelling) AS spelling
+    FROM reference.code_labels,
+        unnest([code, label_zh] || string_split(coalesce(aliases, ''), '|')) AS t (spelling)
+    WHERE code_set = 'stage' AND spelling <> ''
+),
+
+-- A rejected enrollment row drops its section from the county: the CVs of its stage (of both
+-- stages when the stage cell cannot be read) are not judged on the sections that are left.
+dropped_sections AS (
+    SELECT r.year, s.county_code, st.stage, count(DISTINCT r.row_number) AS rows
+    FROM audit.rejected_rows AS r
+    INNER JOIN staging.schools AS s ON s.year = r.year AND s.school_id = r.school_id
+    LEFT JOIN stage_spellings AS sp
+        ON sp.year = r.year
+        AND sp.spelling = lower(trim(json_extract_string(r.raw_row, '$.stage')))
+    CROSS JOIN (VALUES ('primary'), ('junior')) AS st (stage)
+    WHERE r.file_kind = 'enrollment' AND (sp.stage IS NULL OR sp.stage = st.stage)
+    GROUP BY ALL
+),
+
 counties AS (
     SELECT DISTINCT year, county_code, county_name FROM staging.schools
 ),
@@ -82,12 +105,16 @@ judged AS (
         s.std_dev / nullif(s.county_value, 0) AS cv,
         l.cv_limit::DOUBLE AS cv_limit,
         coalesce(r.rejected_school_rows, 0) AS rejected_school_rows,
-        s.incomplete_sections = 0 AND coalesce(r.rejected_school_rows, 0) = 0 AS data_complete,
+        coalesce(d.rows, 0) AS rejected_enrollment_rows,
+        s.incomplete_sections = 0 AND coalesce(r.rejected_school_rows, 0) = 0
+            AND coalesce(d.rows, 0) = 0 AS data_complete,
         cfg.decimals
     FROM stats AS s
     INNER JOIN settings AS cfg ON cfg.year = s.year
     INNER JOIN reference.cv_limits AS l ON l.year = s.year AND l.stage = s.stage
     LEFT JOIN rejected_schools AS r ON r.year = s.year AND r.county_code = s.county_code
+    LEFT JOIN dropped_sections AS d
+        ON d.year = s.year AND d.county_code = s.county_code AND d.stage = s.stage
 )
 
 SELECT
@@ -109,11 +136,13 @@ SELECT
     END AS passed,
     j.incomplete_sections,
     j.rejected_school_rows,
+    j.rejected_enrollment_rows,
     j.data_complete,
     CASE
         WHEN NOT j.data_complete THEN 'data incomplete: ' || j.incomplete_sections
             || ' section(s) with missing or rejected inputs, ' || j.rejected_school_rows
-            || ' rejected school row(s)'
+            || ' rejected school row(s), ' || j.rejected_enrollment_rows
+            || ' rejected enrollment row(s)'
         WHEN j.cv IS NULL THEN 'county value is 0: the CV is undefined'
     END AS note
 FROM judged AS j

@@ -271,12 +271,17 @@ computed AS (
         '每校至少6项达标、余项不低于85%' AS item_name,
         (s.all_met + s.complies) * 100.0 / nullif(s.evaluated, 0) AS value,
         100.0 AS threshold,
-        CASE WHEN s.incomplete = 0 THEN s.all_met + s.complies = s.evaluated END AS passed,
+        -- A rejected schools or enrollment row may have dropped a section: not judged.
+        CASE WHEN s.incomplete = 0 AND c.enrollment_rows = 0
+            THEN s.all_met + s.complies = s.evaluated END AS passed,
         printf('%d 个参评学段: %d 所7项均达标, %d 所6项达标且余项≥85%%, %d 所未达标 (其中 %d 所余项均≥85%%)%s',
             s.evaluated, s.all_met, s.complies, s.below, s.below_mild,
             CASE WHEN s.incomplete > 0 THEN printf(', %d 所数据不完整', s.incomplete) ELSE '' END)
+            || CASE WHEN c.enrollment_rows > 0
+                THEN printf('; incomplete: %d rejected rows in schools or enrollment', c.enrollment_rows)
+                ELSE '' END
             AS detail
-    FROM counties AS c
+    FROM county AS c
     LEFT JOIN sections AS s ON s.year = c.year AND s.county_code = c.county_code
 
     UNION ALL
