@@ -73,6 +73,22 @@ THRESHOLDS = {
     "training_funds_pct": 5,  # Q4
     "monitoring_difference_rate": 0.15,  # Q9
     "social_recognition_pct": 85,  # §4
+    "max_class_primary": 45,  # G5: classes over 45 (primary) / 50 (junior) are oversized
+    "max_class_junior": 50,
+}
+# CONTRACT.md "plan": the actions, and the indicator each addition counts for (DOMAIN.md §8).
+PLAN_ACTIONS = {
+    "teachers_qualified": "qualified_teachers_per100",
+    "teachers_backbone": "backbone_teachers_per100",
+    "teachers_pe_art": "pe_art_teachers_per100",
+    "teaching_area_m2": "teaching_area_per_student",
+    "sports_area_m2": "sports_area_per_student",
+    "equipment_yuan": "equipment_value_per_student",
+    "multimedia_rooms": "multimedia_rooms_per100",
+    "music_rooms": None,
+    "art_rooms": None,
+    "classes": None,
+    "students": None,
 }
 # DOMAIN.md §1: which teachers count, per indicator and stage.
 TEACHER_CODES = {
@@ -141,3 +157,22 @@ def test_thresholds_are_domain_sections_2_to_4():
 def test_which_school_types_are_evaluated():
     found = {r["school_type"]: r["evaluated"] == "true" for r in _rows("school_types")}
     assert found == EVALUATED_TYPES
+
+
+def test_plan_actions_are_the_contracts_and_equipment_costs_a_yuan_a_yuan():
+    rows = _rows("plan_actions")
+    assert {r["action"]: r["indicator"] for r in rows} == PLAN_ACTIONS
+    # Facilities are bought by the school and shared by its sections; teachers per section.
+    school_level = {r["action"] for r in rows if r["level"] == "school"}
+    assert school_level == {
+        "teaching_area_m2",
+        "sports_area_m2",
+        "equipment_yuan",
+        "multimedia_rooms",
+        "music_rooms",
+        "art_rooms",
+    }
+    costs = {r["item"]: float(r["cost_yuan"]) for r in _rows("unit_costs")}
+    assert costs["equipment_yuan"] == 1.0  # DOMAIN.md §8: 1 yuan per yuan
+    assert all(cost > 0 for cost in costs.values())
+    assert {r["cost_item"] for r in rows if r["cost_item"]} <= set(costs)
