@@ -1,0 +1,95 @@
+"""A county for DOMAIN.md §8 (remediation), every number worked out in tests/test_remediation.py.
+
+County 150101:
+- SHORT_TWO: 400 primary pupils, 15 qualified teachers (3.75 per 100, 89 % of 4.2).
+- SHORT_TWO_KINDS: 1000 primary pupils, 30 qualified (3.0) and 8 backbone (0.8) teachers.
+- NINE: nine-year, 300 primary + 200 junior; 2000 m² teaching area, 1 100 000 yuan of equipment.
+- MIDDLE: complete middle, 500 junior + 400 senior; 20 multimedia rooms.
+- ROOMS: 30 primary classes, 1 music room and 2 art rooms of which one is 60 m².
+- BIG: 2100 primary pupils (limit 2000) in 47 classes with 2 oversized.
+- CROWDED: 1400 primary pupils in 30 classes (ceil(1400/45) = 32), 5 oversized.
+Every other figure of every school meets its standard, so each test isolates one need.
+"""
+
+from tests.helpers import enrollment, facilities, school, teachers
+
+COUNTY = "150101"
+SHORT_TWO, SHORT_TWO_KINDS, NINE, MIDDLE = "1501010001", "1501010002", "1501010003", "1501010004"
+ROOMS, BIG, CROWDED = "1501010005", "1501010006", "1501010007"
+
+
+def staff(school_id, stage, qualified, backbone, pe_art):
+    """Teachers who each count for exactly one teacher indicator (see tests/test_boundaries)."""
+    return (
+        teachers(school_id, stage, qualified, "本科", "无", "语文")
+        + teachers(school_id, stage, backbone, "高中", "县级", "语文")
+        + teachers(school_id, stage, pe_art, "高中", "无", "体育")
+    )
+
+
+def rooms(school_id, music=(96,), art=(90,)):
+    return [{"school_id": school_id, "room_type": "音乐", "area_m2": a} for a in music] + [
+        {"school_id": school_id, "room_type": "美术", "area_m2": a} for a in art
+    ]
+
+
+def finance(school_id):
+    return {
+        "school_id": school_id,
+        "public_funds_budget_yuan": 1_000_000.0,
+        "public_funds_allocated_yuan": 800_000.0,
+        "per_student_standard_yuan": 800.0,
+        "training_funds_yuan": 60_000.0,
+    }
+
+
+def primary_school(school_id, students, classes, qualified, backbone, pe_art, **extra):
+    """A primary school at or above every facility standard for ``students``."""
+    n = students
+    return {
+        "schools": [school(school_id, "小学", county=COUNTY, built=2015)],
+        "enrollment": [
+            enrollment(
+                school_id, "小学", n, classes, extra.get("oversized", 0), extra.get("migrant", 0)
+            )
+        ],
+        "teachers": staff(school_id, "primary", qualified, backbone, pe_art),
+        "facilities": [facilities(school_id, 4.5 * n, 0, 7.5 * n, 2000 * n, -(-23 * n // 1000))],
+        "rooms": extra.get("rooms") or rooms(school_id, (96,) * 3, (90,) * 3),
+        "finance": [finance(school_id)],
+    }
+
+
+def district() -> dict[str, list[dict]]:
+    parts = [
+        # 4.2 × 400 / 100 = 16.8 qualified needed, 15 present; backbone 4 = 1.0, PE 4 ≥ 3.6.
+        primary_school(SHORT_TWO, 400, 9, 15, 4, 4),
+        # 42 qualified and 10 backbone needed; 30 and 8 present; PE 9 = 0.9.
+        primary_school(SHORT_TWO_KINDS, 1000, 23, 30, 8, 9),
+        {
+            "schools": [school(NINE, "九年一贯制学校", county=COUNTY, built=2015)],
+            "enrollment": [enrollment(NINE, "小学", 300, 7), enrollment(NINE, "初中", 200, 4)],
+            "teachers": staff(NINE, "primary", 13, 3, 3) + staff(NINE, "junior", 11, 2, 2),
+            "facilities": [facilities(NINE, 2000, 0, 5000, 1_100_000, 12)],
+            "rooms": rooms(NINE),
+            "finance": [finance(NINE)],
+        },
+        {
+            "schools": [school(MIDDLE, "完全中学", county=COUNTY, built=2015)],
+            "enrollment": [enrollment(MIDDLE, "初中", 500, 10), enrollment(MIDDLE, "高中", 400, 8)],
+            "teachers": staff(MIDDLE, "junior", 27, 5, 5) + teachers(MIDDLE, "senior", 30),
+            "facilities": [facilities(MIDDLE, 6000, 0, 10000, 2_500_000, 20)],
+            "rooms": rooms(MIDDLE, (96, 96), (90, 90)),
+            "finance": [finance(MIDDLE)],
+        },
+        # 30 classes need ceil(30 / 12) = 3 rooms of each kind: 1 music, 2 art of which one
+        # is 60 m² (built 2015 ≤ 2016: floor 67 m², so it does not count).
+        primary_school(ROOMS, 1350, 30, 57, 14, 13, rooms=rooms(ROOMS, (96,), (90, 60))),
+        primary_school(BIG, 2100, 47, 89, 21, 19, oversized=2),
+        primary_school(CROWDED, 1400, 30, 59, 14, 13, oversized=5),
+    ]
+    files = {n: [] for n in ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")}
+    for part in parts:
+        for name in files:
+            files[name] += part[name]
+    return files

@@ -1,0 +1,191 @@
+"""DOMAIN.md §8 on a hand-worked county (tests/remediation_district.py): the needs of each
+section in natural units, the school additions of shared facilities, the cheapest way to
+"complies", the school-level G3/G4/G5 gaps and their costs. Unit costs are the bundled
+defaults (dbt_like_sql/reference/unit_costs.csv): 150 000 yuan a teacher, 3500 yuan per m² of
+teaching area, 1 yuan per yuan of equipment, 40 000 yuan a multimedia room, 396 000 / 355 000
+yuan a music / art room.
+"""
+
+import pytest
+
+from tests import remediation_district as r
+from tests.helpers import query_dicts, run_year, write_year
+
+YEAR = 2024
+TEACHER, M2, ROOM = 150_000, 3500, 40_000
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("inputs")
+    write_year(root, YEAR, r.district())
+    path = tmp_path_factory.mktemp("wh") / "w.duckdb"
+    assert run_year(root, path, YEAR).success
+    return path
+
+
+def needs(warehouse, school_id):
+    rows = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.remediation_needs WHERE year = ? AND school_id = ? "
+        "ORDER BY stage DESC, indicator",
+        [YEAR, school_id],
+    )
+    return {(row["stage"], row["indicator"]): row for row in rows}
+
+
+def school_row(warehouse, school_id):
+    rows = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.remediation_schools WHERE year = ? AND school_id = ?",
+        [YEAR, school_id],
+    )
+    return rows[0] if rows else None
+
+
+def test_a_section_short_of_teachers_needs_whole_teachers(warehouse):
+    # 4.2 × 400 / 100 = 16.8 needed, 15 present → 1.8 → 2 teachers (rounded up).
+    # 85 %: 0.85 × 16.8 = 14.28 ≤ 15 → 0. The section complies already (6 met, 89 % ≥ 85 %).
+    row = needs(warehouse, r.SHORT_TWO)[("primary", "qualified_teachers_per100")]
+    assert (row["unit"], row["action"]) == ("teachers", "teachers_qualified")
+    assert (row["shortfall"], row["shortfall_to_85"], row["school_addition"]) == (2, 0, 2)
+    assert row["cost_yuan"] == 2 * TEACHER
+    # To "complies" it may stay at 89 %: nothing to add.
+    assert (row["left_at_85"], row["school_addition_to_complies"]) == (True, 0)
+    assert row["cost_to_complies_yuan"] == 0
+
+
+def test_two_teacher_gaps_and_the_cheapest_one_left_at_85(warehouse):
+    rows = needs(warehouse, r.SHORT_TWO_KINDS)
+    qualified = rows[("primary", "qualified_teachers_per100")]
+    backbone = rows[("primary", "backbone_teachers_per100")]
+    # Qualified: 42 − 30 = 12; to 85 %: 35.7 − 30 = 5.7 → 6. Backbone: 10 − 8 = 2;
+    # to 85 %: 8.5 − 8 = 0.5 → 1.
+    assert (qualified["shortfall"], qualified["shortfall_to_85"]) == (12, 6)
+    assert (backbone["shortfall"], backbone["shortfall_to_85"]) == (2, 1)
+    # Leave qualified at 85 %: 6 + 2 = 8 teachers; leave backbone: 12 + 1 = 13. Take 8.
+    assert (qualified["left_at_85"], backbone["left_at_85"]) == (True, False)
+    assert (qualified["school_addition_to_complies"], backbone["school_addition_to_complies"]) == (
+        6,
+        2,
+    )
+    school = school_row(warehouse, r.SHORT_TWO_KINDS)
+    assert (school["teachers_to_add"], school["teachers_to_add_to_complies"]) == (14, 8)
+    assert school["cost_to_all_met_yuan"] == 14 * TEACHER
+    assert school["cost_to_complies_yuan"] == 8 * TEACHER
+
+
+def test_nine_year_junior_equipment_is_bought_by_the_school(warehouse):
+    # Weighted students 300 + 1.1 × 200 = 520; junior share 220/520.
+    # Junior equipment 1 100 000 × 220/520 = 465 384.62 for 200 pupils = 2326.92 < 2500.
+    # Section shortfall 2500 × 200 − 465 384.62 = 34 615.38 yuan; the school must add
+    # 34 615.38 ÷ (220/520) = 81 818.18 yuan (= 2500 × 520/1.1 − 1 100 000), of which the
+    # primary section also gets 300/520. 85 %: 425 000 < 465 384.62 → 0.
+    row = needs(warehouse, r.NINE)[("junior", "equipment_value_per_student")]
+    assert row["resource_share"] == pytest.approx(220 / 520)
+    assert row["shortfall"] == pytest.approx(2500 * 200 - 1_100_000 * 220 / 520)
+    assert row["school_addition"] == pytest.approx(81_818.181818, rel=1e-9)
+    assert row["shortfall_to_85"] == 0 and row["sets_school_addition"]
+    assert row["cost_yuan"] == pytest.approx(81_818.181818, rel=1e-9)
+    # The primary section meets its equipment standard (1 100 000 / 520 = 2115.38 ≥ 2000).
+    assert ("primary", "equipment_value_per_student") not in needs(warehouse, r.NINE)
+
+
+def test_nine_year_teaching_area_both_sections_short_the_larger_need_sets_it(warehouse):
+    # 2000 m²: primary 2000 × 300/520 / 300 = 3.846 m² (85.5 % of 4.5), junior
+    # 2000 × 220/520 / 200 = 4.231 (72.9 % of 5.8).
+    # Primary gap 4.5 × 300 − 1153.85 = 196.15 m² → ÷ 300/520 = 340.0;
+    # junior gap 5.8 × 200 − 846.15 = 313.85 m² → ÷ 220/520 = 741.82: the school adds 741.82.
+    rows = needs(warehouse, r.NINE)
+    primary = rows[("primary", "teaching_area_per_student")]
+    junior = rows[("junior", "teaching_area_per_student")]
+    assert primary["shortfall"] == pytest.approx(4.5 * 300 - 2000 * 300 / 520)
+    assert junior["shortfall"] == pytest.approx(5.8 * 200 - 2000 * 220 / 520)
+    addition = (5.8 * 200 - 2000 * 220 / 520) * 520 / 220  # 741.818…
+    assert primary["school_addition"] == junior["school_addition"] == pytest.approx(addition)
+    assert (primary["sets_school_addition"], junior["sets_school_addition"]) == (False, True)
+    # The cost counts once, in the stage that sets it.
+    assert (primary["cost_yuan"], junior["cost_yuan"]) == (0, pytest.approx(addition * M2))
+
+
+def test_nine_year_cheapest_complies_across_its_two_sections(warehouse):
+    # Primary: one indicator short (teaching, 85.5 %): it stays, to-85 gap 0.
+    # Junior: teaching 72.9 % and equipment 93 % short; one may stay at 85 %:
+    #  a) teaching to 85 %: 0.85 × 5.8 × 200 − 846.15 = 139.85 m² → ÷ 220/520 = 330.55 m²
+    #     × 3500 = 1 156 909 yuan, + equipment in full 81 818 → 1 238 727;
+    #  b) equipment stays (93 %), teaching in full: 741.82 m² × 3500 = 2 596 364.
+    # a) is cheaper; "all met" costs 741.82 × 3500 + 81 818 = 2 678 182.
+    rows = needs(warehouse, r.NINE)
+    teaching = rows[("junior", "teaching_area_per_student")]
+    equipment = rows[("junior", "equipment_value_per_student")]
+    assert (teaching["left_at_85"], equipment["left_at_85"]) == (True, False)
+    to_85 = (0.85 * 5.8 * 200 - 2000 * 220 / 520) * 520 / 220
+    assert teaching["school_addition_to_complies"] == pytest.approx(to_85)
+    assert rows[("primary", "teaching_area_per_student")]["left_at_85"] is True
+    school = school_row(warehouse, r.NINE)
+    addition = (5.8 * 200 - 2000 * 220 / 520) * 520 / 220
+    equipment_yuan = 2500 * 520 / 1.1 - 1_100_000
+    assert school["cost_to_complies_yuan"] == pytest.approx(to_85 * M2 + equipment_yuan)
+    assert school["cost_to_all_met_yuan"] == pytest.approx(addition * M2 + equipment_yuan)
+
+
+def test_complete_middle_school_rooms_rounded_up_after_the_division(warehouse):
+    # Junior share 500 / (500 + 1.2 × 400) = 500/980; 20 rooms → 20 × 500/980 = 10.204 for
+    # 500 pupils = 2.041 per 100 (85.03 % of 2.4). Gap 2.4 × 5 − 10.204 = 1.796 → 2 rooms for
+    # the section; the school: 1.796 ÷ (500/980) = 3.52 → 4 rooms (24 rooms give 2.449 ≥ 2.4;
+    # 23 would give 2.347).
+    row = needs(warehouse, r.MIDDLE)[("junior", "multimedia_rooms_per100")]
+    assert row["resource_share"] == pytest.approx(500 / 980)
+    assert (row["shortfall"], row["school_addition"], row["shortfall_to_85"]) == (2, 4, 0)
+    assert row["cost_yuan"] == 4 * ROOM
+
+
+def test_g3_g4_g5_gaps_per_school(warehouse):
+    # 30 classes need ceil(30/12) = 3 rooms of each kind: music 1 → 2 to add; art 2 rooms,
+    # the 60 m² one under the 67 m² floor (built 2015) → 1 counts → 2 to add. Cost:
+    # 2 × 396 000 + 2 × 355 000 = 1 502 000.
+    rooms = school_row(warehouse, r.ROOMS)
+    assert (rooms["music_rooms_to_add"], rooms["art_rooms_to_add"], rooms["rooms_to_add"]) == (
+        2,
+        2,
+        4,
+    )
+    assert rooms["cost_to_all_met_yuan"] == rooms["cost_to_complies_yuan"] == 1_502_000
+    # 2100 pupils over the 2000 limit: 100. 47 classes ≥ ceil(2100/45) = 47: none to add,
+    # but 2 oversized (re-divide the classes).
+    big = school_row(warehouse, r.BIG)
+    assert (big["students_over_limit"], big["oversized_classes"], big["classes_to_add"]) == (
+        100,
+        2,
+        0,
+    )
+    # 1400 pupils in 30 classes: ceil(1400/45) = 32 → 2 classes to add.
+    crowded = school_row(warehouse, r.CROWDED)
+    assert (crowded["primary_classes_to_add"], crowded["classes_to_add"]) == (2, 2)
+    assert crowded["oversized_classes"] == 5 and crowded["cost_to_all_met_yuan"] == 0
+
+
+def test_only_schools_with_something_to_remedy_are_listed(warehouse):
+    ids = {
+        row["school_id"]
+        for row in query_dicts(warehouse, "SELECT school_id FROM marts.remediation_schools")
+    }
+    assert ids == {
+        r.SHORT_TWO,
+        r.SHORT_TWO_KINDS,
+        r.NINE,
+        r.MIDDLE,
+        r.ROOMS,
+        r.BIG,
+        r.CROWDED,
+    }
+
+
+def test_every_need_met_leaves_no_section_below_its_standard(warehouse):
+    # The "needs" scenario applies every school addition with the same SQL models.
+    below = query_dicts(
+        warehouse,
+        "SELECT school_id, stage, indicator, value, standard "
+        "FROM needs.school_indicator_compliance WHERE NOT met",
+    )
+    assert below == []
