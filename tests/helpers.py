@@ -172,7 +172,8 @@ def warehouse_in_memory(validated) -> duckdb.DuckDBPyConnection:
     from schemas.reference_data import reference_names, reference_path
 
     con = duckdb.connect()
-    for schema in ("reference", "staging", "audit", "indicators", "marts"):
+    models = discover_models()
+    for schema in {"reference", "staging", "audit"} | {m.group for m in models}:
         con.execute(f"CREATE SCHEMA {schema}")
     year = validated.year
     for name in reference_names():
@@ -184,7 +185,7 @@ def warehouse_in_memory(validated) -> duckdb.DuckDBPyConnection:
     for table, frame in tables.items():
         con.register("frame", frame)
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame").fetchall()
-    pending = {m.table: m for m in discover_models()}
+    pending = {m.table: m for m in models}
     while pending:
         ready = [m for m in pending.values() if not set(m.dependencies) & set(pending)]
         for model in ready:
