@@ -5,7 +5,8 @@
 Each mutant (tests/mutation/sql_mutants.py) is applied to a private copy of the project and
 the tests run on it until the first failure. A mutant is *killed* when a test fails (or the
 run times out), *equivalent* when tests/mutation/equivalent.py lists it with a reason, and
-*survived* otherwise: a missing test. Results go to tests/mutation/results/ (git-ignored);
+*survived* otherwise: a missing test (a *timeout* is run again with ``--id``). Results go to
+tests/mutation/results/ (git-ignored);
 the summary printed at the end is the table in the README.
 """
 
@@ -111,7 +112,7 @@ class Worker:
         line = self.process.stdout.readline() if ready else ""
         if line:
             return json.loads(line)
-        # Hung (or died): kill it, put the file back, and count the mutant as detected.
+        # Hung (or died): kill it and put the file back; the mutant is reported as a timeout.
         self.process.kill()
         self.process.wait()
         self.process = None
@@ -127,7 +128,9 @@ def job_for(job_id: str, texts: dict[str, str], tests: list[str]) -> dict:
 
 
 def classify(mutant: Mutant, result: dict) -> str:
-    if result["code"] == "timeout" or result["failed"]:
+    if result["code"] == "timeout":
+        return "timeout"  # a hang, or a machine too busy: run it again with --id
+    if result["failed"]:
         return "killed"
     if result["code"] not in (0, 5):
         return "killed"  # an error while collecting or running the tests is a detection too
@@ -135,7 +138,10 @@ def classify(mutant: Mutant, result: dict) -> str:
 
 
 def summary(records: list[dict]) -> str:
-    lines = ["| model | mutants | killed | equivalent | survived |", "|---|---|---|---|---|"]
+    lines = [
+        "| model | mutants | killed | equivalent | survived | timeout |",
+        "|---|---|---|---|---|---|",
+    ]
     by_model: dict[str, Counter] = {}
     for record in records:
         by_model.setdefault(record["model"], Counter())[record["outcome"]] += 1
@@ -143,7 +149,7 @@ def summary(records: list[dict]) -> str:
         total = sum(counts.values())
         lines.append(
             f"| `{model}` | {total} | {counts['killed']} | {counts['equivalent']} | "
-            f"{counts['survived']} |"
+            f"{counts['survived']} | {counts['timeout']} |"
         )
     survivors = [r for r in records if r["outcome"] != "killed"]
     if survivors:
@@ -160,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operator", action="append", choices=sorted(OPERATORS))
     parser.add_argument("--id", action="append", help="run only these mutant ids")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per mutant")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per mutant")
     parser.add_argument("--tests", nargs="+", help="test files (default: all that read models)")
     parser.add_argument("--out", type=Path, help="results JSON (default: results/<stamp>.json)")
     args = parser.parse_args(argv)
@@ -208,14 +214,18 @@ def run_all(
         free.put(worker)
     records: list[dict] = []
     started = time.monotonic()
+    kills: Counter = Counter()  # (model, test file) → kills: the likeliest killer runs first
 
     def one(mutant: Mutant) -> dict:
+        ordered = sorted(tests, key=lambda t: (-kills[mutant.model, t], tests.index(t)))
         worker = free.get()
         try:
-            job = job_for(mutant.id, {mutant.model: mutant.text}, tests)
+            job = job_for(mutant.id, {mutant.model: mutant.text}, ordered)
             result = worker.run(job, timeout)
         finally:
             free.put(worker)
+        if result["failed"]:
+            kills[mutant.model, result["failed"].split("::")[0]] += 1
         outcome = classify(mutant, result)
         return {
             "id": mutant.id,
