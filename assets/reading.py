@@ -268,6 +268,9 @@ def _refuse_other_separators(head: list[list[str]], spec: InputFile, path: Path)
                 )
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
 def _polars_csv(source, header: list[str], skip: int) -> pl.DataFrame:
     # The header's width fixes the column count: a short first data row must not drop a
     # column for every row.
@@ -299,16 +302,22 @@ def read_csv(path: Path, spec: InputFile) -> RawFile:
         raise
     header = head[header_index]
     positions, factors, notices = _map_columns(header, spec, path)
+    # polars ends lines at LF only: a file whose lines end in CR alone (classic Mac OS, some
+    # county systems) would be one long header line with no rows under it.
+    lone_cr = _LONE_CR.search(head_bytes) is not None
     try:
         try:
-            if not encoding.startswith("utf-8"):
+            if not encoding.startswith("utf-8") or lone_cr:
                 raise UnicodeError
             rows = _polars_csv(path, header, header_index + 1)
         except (UnicodeError, pl.exceptions.ComputeError) as exc:
             if not isinstance(exc, UnicodeError) and "utf-8" not in str(exc):
                 raise
             text, encoding = decode_csv(path.read_bytes(), path)
-            rows = _polars_csv(io.BytesIO(text.encode("utf-8")), header, header_index + 1)
+            data = text.encode("utf-8")
+            if lone_cr:
+                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            rows = _polars_csv(io.BytesIO(data), header, header_index + 1)
     except pl.exceptions.PolarsError as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise InputFileError(

@@ -485,6 +485,12 @@ def _full_width_id(year_dir, files):
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
+def _old_mac_line_endings(year_dir, files):
+    # Classic Mac OS ends lines with CR alone; some county systems still export that way.
+    for path in year_dir.iterdir():
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r").replace(b"\n", b"\r"))
+
+
 @dataclass(frozen=True)
 class AcceptedCase:
     mutate: Callable[[dict], None] | None = None
@@ -506,6 +512,7 @@ ACCEPTED_CASES = {
     "full-width digits in a school id": AcceptedCase(
         after=_full_width_id, check=_school_ids_are_ascii
     ),
+    "old-Mac CR line endings in every file": AcceptedCase(after=_old_mac_line_endings),
     "nine-year school with no junior students": AcceptedCase(
         _set("enrollment", 2, students=0, classes=0)
     ),
