@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.system_errors import reading_problem
 from schemas.contract import INPUT_FILES, InputFile
 
 ROW = "__row"  # the row number a user sees in the file (1-based, header and title rows counted)
@@ -36,6 +37,12 @@ class InputFileError(Exception):
     def __init__(self, path: Path | str, problem: str, fix: str):
         self.path, self.problem, self.fix = str(path), problem, fix
         super().__init__(f"{path}: {problem}. Fix: {fix}")
+
+
+def unreadable(exc: OSError, fallback: Path) -> InputFileError:
+    """An input file or folder the system would not let us read, said as what to do."""
+    path = Path(exc.filename) if exc.filename else fallback
+    return InputFileError(path, *reading_problem(exc, path))
 
 
 @dataclass
