@@ -44,11 +44,11 @@ AUDIT_COMMENTS = {
         "row_number": "行号 | row number as seen in Excel or a text editor (header counted)",
         "column_name": "列 | column with the problem",
         "rule": "规则 | the rule that failed",
-        "value": "值 | the offending value (teacher ids pseudonymised)",
+        "value": "值 | the offending value (teacher ids and ID numbers pseudonymised)",
         "message": "说明 | what is wrong and how to fix it",
         "school_id": "学校标识码 | school of the row, as written",
         "county_code": "区县代码 | county of the row, when the file has it",
-        "raw_row": "原始行 | the row as read, JSON (teacher ids pseudonymised)",
+        "raw_row": "原始行 | the row as read, JSON (teacher ids and ID numbers pseudonymised)",
     },
 }
 
