@@ -6,12 +6,13 @@ used at all stops the year before anything is written.
 """
 
 import time
+from pathlib import Path
 
 import dagster as dg
 
 from assets.metadata import table_metadata
 from assets.partitions import school_years
-from assets.reading import InputFileError
+from assets.reading import InputFileError, unreadable
 from assets.resources import InputsResource, WarehouseResource
 from assets.validate_year import validate_year
 from assets.warehouse import DUCKDB_POOL, Write, replace_year
@@ -43,11 +44,11 @@ AUDIT_COMMENTS = {
         "row_number": "行号 | row number as seen in Excel or a text editor (header counted)",
         "column_name": "列 | column with the problem",
         "rule": "规则 | the rule that failed",
-        "value": "值 | the offending value (teacher ids pseudonymised)",
+        "value": "值 | the offending value (teacher ids and ID numbers pseudonymised)",
         "message": "说明 | what is wrong and how to fix it",
         "school_id": "学校标识码 | school of the row, as written",
         "county_code": "区县代码 | county of the row, when the file has it",
-        "raw_row": "原始行 | the row as read, JSON (teacher ids pseudonymised)",
+        "raw_row": "原始行 | the row as read, JSON (teacher ids and ID numbers pseudonymised)",
     },
 }
 
@@ -110,6 +111,12 @@ raw_files = [
 ]
 
 
+def _file_failed(exc: InputFileError) -> dg.Failure:
+    return dg.Failure(
+        description=str(exc), metadata={"file": exc.path, "problem": exc.problem, "fix": exc.fix}
+    )
+
+
 @dg.multi_asset(
     specs=ingest_specs,
     partitions_def=school_years,
@@ -128,12 +135,13 @@ def ingest_year(
 ):
     year = int(context.partition_key)
     try:
-        result = validate_year(inputs.year_dir(year), year, warehouse.pseudonymiser())
+        year_dir = inputs.year_dir(year)
+    except OSError as exc:  # the input root itself may not be readable
+        raise _file_failed(unreadable(exc, Path(inputs.root))) from None
+    try:
+        result = validate_year(year_dir, year, warehouse.pseudonymiser())
     except InputFileError as exc:
-        raise dg.Failure(
-            description=str(exc),
-            metadata={"file": exc.path, "problem": exc.problem, "fix": exc.fix},
-        ) from None
+        raise _file_failed(exc) from None
     for notice in result.notices:
         context.log.info(notice)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.system_errors import reading_problem
 from schemas.contract import INPUT_FILES, InputFile
 
 ROW = "__row"  # the row number a user sees in the file (1-based, header and title rows counted)
@@ -36,6 +37,12 @@ class InputFileError(Exception):
     def __init__(self, path: Path | str, problem: str, fix: str):
         self.path, self.problem, self.fix = str(path), problem, fix
         super().__init__(f"{path}: {problem}. Fix: {fix}")
+
+
+def unreadable(exc: OSError, fallback: Path) -> InputFileError:
+    """An input file or folder the system would not let us read, said as what to do."""
+    path = Path(exc.filename) if exc.filename else fallback
+    return InputFileError(path, *reading_problem(exc, path))
 
 
 @dataclass
@@ -160,7 +167,8 @@ def _accepted_headers(spec: InputFile) -> dict[str, tuple[str, float]]:
     return headers
 
 
-def _find_header(rows: list[list[object]], spec: InputFile, path: Path) -> int:
+def _find_header(rows: list[list[object]], spec: InputFile, path: Path, first_row: int = 1) -> int:
+    """Index in ``rows`` of the header row; ``first_row`` is the file's number of ``rows[0]``."""
     needed = min(2, len(spec.columns))
     for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if _header_score(cells, spec) >= needed:
@@ -168,7 +176,8 @@ def _find_header(rows: list[list[object]], spec: InputFile, path: Path) -> int:
             if _header_score(cells, spec) < len(spec.columns) and _header_score(below, spec) >= 2:
                 raise InputFileError(
                     path,
-                    f"the header spans two rows (row {index + 1} and row {index + 2})",
+                    f"the header spans two rows (row {first_row + index} and row "
+                    f"{first_row + index + 1})",
                     "put every column name on one header row (unmerge the header cells)",
                 )
             return index
@@ -268,6 +277,9 @@ def _refuse_other_separators(head: list[list[str]], spec: InputFile, path: Path)
                 )
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
 def _polars_csv(source, header: list[str], skip: int) -> pl.DataFrame:
     # The header's width fixes the column count: a short first data row must not drop a
     # column for every row.
@@ -299,16 +311,22 @@ def read_csv(path: Path, spec: InputFile) -> RawFile:
         raise
     header = head[header_index]
     positions, factors, notices = _map_columns(header, spec, path)
+    # polars ends lines at LF only: a file whose lines end in CR alone (classic Mac OS, some
+    # county systems) would be one long header line with no rows under it.
+    lone_cr = _LONE_CR.search(head_bytes) is not None
     try:
         try:
-            if not encoding.startswith("utf-8"):
+            if not encoding.startswith("utf-8") or lone_cr:
                 raise UnicodeError
             rows = _polars_csv(path, header, header_index + 1)
         except (UnicodeError, pl.exceptions.ComputeError) as exc:
             if not isinstance(exc, UnicodeError) and "utf-8" not in str(exc):
                 raise
             text, encoding = decode_csv(path.read_bytes(), path)
-            rows = _polars_csv(io.BytesIO(text.encode("utf-8")), header, header_index + 1)
+            data = text.encode("utf-8")
+            if lone_cr:
+                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            rows = _polars_csv(io.BytesIO(data), header, header_index + 1)
     except pl.exceptions.PolarsError as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise InputFileError(
@@ -320,38 +338,43 @@ def read_csv(path: Path, spec: InputFile) -> RawFile:
     return _scaled(RawFile(spec, path, "", frame, header_index + 1, encoding, notices), factors)
 
 
-def _first_used_row(path: Path, sheet: str) -> int:
-    """1-based Excel row of the first non-empty row: calamine starts its range there."""
-    from openpyxl import load_workbook
+def _not_an_xlsx(path: Path, exc: Exception) -> InputFileError:
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputFileError(
+        path,
+        f"not readable as .xlsx ({first_line})",
+        "open it in Excel or WPS and save it again as .xlsx",
+    )
 
-    book = load_workbook(path, read_only=True, data_only=True)
+
+def _sheet_rows(reader, name: str, path: Path) -> tuple[object, pl.DataFrame]:
+    """The sheet and its cells as text; row i of the frame is Excel row i + 1 (skip_rows=0
+    keeps the empty rows above the data, which calamine would otherwise drop)."""
     try:
-        for number, row in enumerate(book[sheet].iter_rows(values_only=True), start=1):
-            if any(v not in (None, "") for v in row):
-                return number
-        return 1
-    finally:
-        book.close()
+        sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+        return sheet, sheet.to_polars()
+    except Exception as exc:  # calamine reports a broken part with its own error types
+        raise _not_an_xlsx(path, exc) from None
 
 
 def read_xlsx(path: Path, spec: InputFile) -> RawFile:
+    """Read a workbook in this process. The pipeline calls ``assets.xlsx_worker.read_xlsx``,
+    which runs this in a child process: a crafted workbook can abort the process reading it."""
     import fastexcel
 
     try:
         reader = fastexcel.read_excel(path)
+        sheet_names = reader.sheet_names
     except Exception as exc:  # fastexcel raises its own error types for every broken file
-        raise InputFileError(
-            path,
-            f"not readable as .xlsx ({exc})",
-            "open it in Excel or WPS and save it again as .xlsx",
-        ) from None
+        raise _not_an_xlsx(path, exc) from None
     problems, fix = [], "put the data on a visible sheet under a header naming: "
-    for sheet_name in reader.sheet_names:
-        sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string")
-        rows = sheet.to_polars()
-        head = [list(r) for r in rows.head(HEADER_SEARCH_ROWS).iter_rows()]
+    for sheet_name in sheet_names:
+        sheet, rows = _sheet_rows(reader, sheet_name, path)
+        filled = rows.select(pl.any_horizontal(pl.all().is_not_null())).to_series().arg_true()
+        first = filled[0] if filled.len() else 0  # the header search starts at the first cell
+        head = [list(r) for r in rows.slice(first, HEADER_SEARCH_ROWS).iter_rows()]
         try:
-            header_index = _find_header(head, spec, path)
+            header_index = first + _find_header(head, spec, path, first + 1)
         except InputFileError as exc:
             if sheet.visible == "visible":
                 problems.append(f"sheet '{sheet_name}': {exc.problem}")
@@ -361,12 +384,18 @@ def read_xlsx(path: Path, spec: InputFile) -> RawFile:
             problems.insert(0, f"the data is on the hidden sheet '{sheet_name}'")
             fix = "unhide that sheet (or copy its data to a visible sheet); the header names: "
             continue
-        positions, factors, notices = _map_columns(head[header_index], spec, path)
-        offset = _first_used_row(path, sheet_name)
+        header = list(rows.row(header_index))
+        positions, factors, notices = _map_columns(header, spec, path)
         data = rows.slice(header_index + 1)
-        frame = _frame_from_rows(data, positions, offset + header_index + 1, spec)
-        raw = RawFile(spec, path, "", frame, offset + header_index, "xlsx", notices)
+        frame = _frame_from_rows(data, positions, header_index + 2, spec)
+        raw = RawFile(spec, path, "", frame, header_index + 1, "xlsx", notices)
         return _scaled(raw, factors)
+    if not sheet_names:
+        raise InputFileError(
+            path,
+            "the workbook has no sheet (the file is damaged, or not a real .xlsx)",
+            "open it in Excel or WPS and save it again as .xlsx",
+        )
     expected = ", ".join(f"{c.name} ({c.alias})" for c in spec.columns)
     raise InputFileError(path, "; ".join(problems) or "no visible sheet", fix + expected)
 
@@ -401,6 +430,11 @@ def read_input_file(path: Path, spec: InputFile) -> RawFile:
             f"the file has {size / 2**20:.0f} MB, over the limit of {limit} MB",
             f"check it is the right file; to read it anyway raise {MAX_FILE_ENV}",
         )
-    raw = read_xlsx(path, spec) if path.suffix.lower() == ".xlsx" else read_csv(path, spec)
+    if path.suffix.lower() == ".xlsx":
+        from assets import xlsx_worker  # it imports this module: imported here, not at the top
+
+        raw = xlsx_worker.read_xlsx(path, spec)
+    else:
+        raw = read_csv(path, spec)
     raw.sha256 = sha256_of(path)
     return raw

@@ -65,7 +65,13 @@ class WarehouseResource(dg.ConfigurableResource):
                     warehouse.discard_build(self._build)
                     context.log.error(f"run failed: nothing published; {published} is unchanged")
                 else:
-                    warehouse.publish_build(self._build, published)
+                    try:
+                        warehouse.publish_build(self._build, published)
+                    except BaseException:
+                        # Dagster only logs a failed teardown: say so, and leave nothing behind.
+                        warehouse.discard_build(self._build)
+                        context.log.error(f"publishing failed: {published} is unchanged")
+                        raise
                 self._build = None
 
     def connect(self, read_only: bool = False):

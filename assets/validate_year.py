@@ -2,7 +2,9 @@
 
 Returns the accepted typed rows per file, every rejected row with file, row, column, rule,
 value, message and the raw row, and one record per source file. Raises ``InputFileError`` for
-a problem that makes a whole file unusable; nothing is written in that case.
+a problem that makes a whole file unusable (a file the system will not let us read included);
+nothing is written in that case. Teacher ids and any national ID number in any cell become
+their pseudonyms as soon as a file is read, and so do ID numbers in every message.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
+from assets.pseudonym import mask_resident_ids, mask_texts
 from assets.reading import (
     ROW,
     InputFileError,
@@ -24,6 +27,7 @@ from assets.reading import (
     find_year_files,
     normalise_header,
     read_input_file,
+    unreadable,
 )
 from schemas import county_items, cross_file
 from schemas.casting import FAILURE_COLUMNS, cast_frame, subject_group
@@ -178,18 +182,10 @@ def _cross_checks(
 
 
 def _rejected_rows(
-    raw: RawFile, failures: pl.DataFrame, year: int, file_label: str, pseudonymise: Pseudonymise
+    raw: RawFile, failures: pl.DataFrame, year: int, file_label: str
 ) -> pl.DataFrame:
     # Only the failing rows: building JSON for ten million good rows would be wasted work.
     text = raw.frame.filter(_failing(failures))
-    if raw.spec.name == "teachers":
-        text = text.with_columns(pseudonymise(text["teacher_id"]).alias("teacher_id"))
-        failures = failures.with_columns(
-            pl.when(pl.col("column_name") == "teacher_id")
-            .then(pseudonymise(failures["value"]))
-            .otherwise(pl.col("value"))
-            .alias("value")
-        )
     columns = [c.name for c in raw.spec.columns]
     county = pl.col("county_code") if "county_code" in columns else pl.lit(None, pl.String)
     details = text.select(
@@ -244,7 +240,49 @@ def _source_record(
     }
 
 
-def _read_all(year_dir: Path) -> tuple[dict[str, RawFile], list[str], list[str]]:
+def _protect_personal_data(raw: RawFile, pseudonymise: Pseudonymise) -> None:
+    """Replace teacher ids, and every national ID number in any other cell, by their keyed
+    pseudonyms, as soon as the file is read: no later step, table or message sees one.
+
+    An ID number in a free-text column (a school name, a note) is kept as its pseudonym and the
+    row stays; in a code, id or number column the pseudonym then fails that column's rule, so
+    the row is rejected, with the pseudonym as its value (README, "Personal data").
+    """
+    replaced = []
+    for col in raw.spec.columns:
+        values = raw.frame[col.name]
+        if col.pseudonymised:
+            replaced.append(pseudonymise(values))
+            continue
+        masked, positions = mask_resident_ids(values, pseudonymise)
+        if positions.len():
+            rows = raw.frame[ROW].gather(positions).to_list()
+            shown = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+            raw.notices.append(
+                f"{raw.path}: {len(rows)} cell(s) of column {col.name} held a national ID "
+                f"number (row {shown}); each is kept only as its pseudonym"
+            )
+            replaced.append(masked)
+    if replaced:
+        raw.frame = raw.frame.with_columns(replaced)
+
+
+def _read_year(year_dir: Path, pseudonymise: Pseudonymise):
+    """``_read_all``; an unusable file or folder is an InputFileError whose text holds no
+    national ID number in clear (it is printed and logged)."""
+    try:
+        return _read_all(year_dir, pseudonymise)
+    except OSError as exc:
+        error = unreadable(exc, year_dir)
+    except InputFileError as exc:
+        error = exc
+    path, problem, fix = mask_texts([error.path, error.problem, error.fix], pseudonymise)
+    raise InputFileError(path, problem, fix) from None
+
+
+def _read_all(
+    year_dir: Path, pseudonymise: Pseudonymise
+) -> tuple[dict[str, RawFile], list[str], list[str]]:
     """Every contract file of the year (an empty one for a missing optional file)."""
     found, notices = find_year_files(year_dir)
     missing_required = [s for s in INPUT_FILES.values() if s.required and s.name not in found]
@@ -267,6 +305,7 @@ def _read_all(year_dir: Path) -> tuple[dict[str, RawFile], list[str], list[str]]
     for spec in INPUT_FILES.values():
         if spec.name in found:
             raws[spec.name] = read_input_file(found[spec.name], spec)
+            _protect_personal_data(raws[spec.name], pseudonymise)
             if spec.required and raws[spec.name].frame.is_empty():
                 raise InputFileError(
                     found[spec.name],
@@ -286,7 +325,7 @@ def _read_all(year_dir: Path) -> tuple[dict[str, RawFile], list[str], list[str]]
 def validate_year(year_dir: Path, year: int, pseudonymise: Pseudonymise) -> ValidatedYear:
     """Validate every file of ``year_dir``; raise InputFileError if a file is unusable."""
     started = time.perf_counter()
-    raws, missing, notices = _read_all(year_dir)
+    raws, missing, notices = _read_year(year_dir, pseudonymise)
     read_done = time.perf_counter()
     typed, failures = {}, {}
     for name, raw in raws.items():
@@ -298,7 +337,7 @@ def validate_year(year_dir: Path, year: int, pseudonymise: Pseudonymise) -> Vali
     for name, raw in raws.items():
         label = str(raw.path.relative_to(root))
         notices += raw.notices
-        rejected.append(_rejected_rows(raw, failures[name], year, label, pseudonymise))
+        rejected.append(_rejected_rows(raw, failures[name], year, label))
         if name in missing:
             sources.append(
                 _source_record(raw.path, label, name, year, None, "missing", None, None, None)
@@ -322,16 +361,13 @@ def validate_year(year_dir: Path, year: int, pseudonymise: Pseudonymise) -> Vali
     for name in raws:
         frame = _drop_rows(typed.pop(name), failures[name]).drop(ROW)
         if name == "teachers":
-            frame = frame.with_columns(
-                pseudonymise(frame["teacher_id"]).alias("teacher_id"),
-                subject_group(frame["subject"]).alias("subject_group"),
-            )
+            frame = frame.with_columns(subject_group(frame["subject"]).alias("subject_group"))
         accepted[name] = frame.with_columns(pl.lit(year, pl.Int32).alias("year"))
     return ValidatedYear(
         year,
         accepted,
         pl.concat(rejected).cast(REJECTED_COLUMNS),
         pl.DataFrame(sources, schema=SOURCE_COLUMNS),
-        notices,
+        mask_texts(notices, pseudonymise),
         {"read": read_done - started, "validate": time.perf_counter() - read_done},
     )

@@ -13,11 +13,13 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from assets.system_errors import writing_problem
 
 # Every asset that writes carries this pool; dagster_home/dagster.yaml admits one at a time.
 DUCKDB_POOL = "duckdb_warehouse"
@@ -25,6 +27,19 @@ DUCKDB_POOL = "duckdb_warehouse"
 
 class WarehouseBusyError(Exception):
     pass
+
+
+class WarehouseWriteError(Exception):
+    """The system refused a write (a full disk, a folder junheng may not write in)."""
+
+
+def _refused(exc: BaseException, path: Path) -> None:
+    """Raise WarehouseWriteError if the system refused the write that raised ``exc``."""
+    if path.name.startswith(".") and ".build-" in path.name:  # a run's copy: name the original
+        path = path.with_name(path.name[1:].split(".build-")[0])
+    problem = writing_problem(exc, path)
+    if problem is not None:
+        raise WarehouseWriteError(problem) from None
 
 
 # DuckDB names the file's catalog after its stem: reference.duckdb would hide the schema.
@@ -49,6 +64,7 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
+        _refused(exc, path)
         holder = re.search(r"held in (.*?) \(PID (\d+)\)", str(exc))
         who = f"{holder.group(1)} (PID {holder.group(2)})" if holder else "another process"
         raise WarehouseBusyError(
@@ -58,6 +74,9 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         ) from None
     try:
         yield con
+    except (duckdb.Error, OSError) as exc:
+        _refused(exc, path)
+        raise
     finally:
         con.close()
 
@@ -148,7 +167,10 @@ def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write])
             ).fetchall()[0][0]
         execute(con, "COMMIT")
     except BaseException:
-        execute(con, "ROLLBACK")
+        # A failed write (a full disk) may have ended the transaction already; the error to
+        # report is that one, not "no transaction is active".
+        with suppress(duckdb.Error):
+            execute(con, "ROLLBACK")
         raise
     return counts
 
@@ -237,7 +259,12 @@ def start_build(path: Path, run_id: str) -> Path:
         with connect(path, read_only=not wal.exists()) as con:
             if wal.exists():
                 execute(con, "CHECKPOINT")
-        shutil.copyfile(path, build)
+        try:
+            shutil.copyfile(path, build)
+        except OSError as exc:
+            build.unlink(missing_ok=True)
+            _refused(exc, path)
+            raise
     pause_point("build_copied")
     return build
 

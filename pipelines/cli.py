@@ -71,11 +71,16 @@ def _timings(result) -> dict:
 def _years(input_root: Path, requested: list[int] | None) -> list[int]:
     if not input_root.is_dir():
         raise SystemExit(f"junheng: input folder {input_root} does not exist")
-    found = sorted(
-        int(p.name)
-        for p in input_root.iterdir()
-        if p.is_dir() and p.name.isdigit() and len(p.name) == 4
-    )
+    try:
+        found = sorted(
+            int(p.name)
+            for p in input_root.iterdir()
+            if p.is_dir() and p.name.isdigit() and len(p.name) == 4
+        )
+    except OSError as exc:
+        from assets.reading import unreadable
+
+        raise SystemExit(f"junheng: {unreadable(exc, input_root)}") from None
     years = requested or found
     if not years:
         raise SystemExit(f"junheng: no year folder (e.g. {input_root}/2024/) under {input_root}")
@@ -86,7 +91,9 @@ def _failures(result) -> list[tuple[str, str]]:
     """(exception class, message) of each failed step or resource, innermost cause first."""
     failures = []
     for event in result.all_events:
-        if not (event.is_step_failure or event.is_resource_init_failure):
+        # A failed teardown is where publishing the year failed; Dagster only logs it.
+        teardown = event.is_engine_event and event.event_specific_data.error is not None
+        if not (event.is_step_failure or event.is_resource_init_failure or teardown):
             continue
         data = event.event_specific_data
         user = getattr(data, "user_failure_data", None)
@@ -128,13 +135,13 @@ def run(args: argparse.Namespace) -> int:
         )
         seconds = time.perf_counter() - started
         timings[year] = _timings(result) | {"run_seconds": seconds}
-        if not result.success:
+        failures = _failures(result)
+        if failures or not result.success:
             print(
                 f"{year}: FAILED, nothing of {year} was changed in {warehouse} "
                 f"(earlier years untouched)",
                 file=sys.stderr,
             )
-            failures = _failures(result)
             for _, message in failures:
                 print(f"  {message}", file=sys.stderr)
             busy = any(cls == "WarehouseBusyError" for cls, _ in failures)

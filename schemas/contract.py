@@ -18,6 +18,9 @@ class Column:
     code_set: str | None = None
     # Other header spellings and the factor that turns their values into this column's unit.
     scaled_headers: dict[str, float] = field(default_factory=dict)
+    # Every value is replaced by its keyed pseudonym as soon as it is read (README, "Personal
+    # data"); in other columns only what looks like a national ID number is.
+    pseudonymised: bool = False
 
     @property
     def comment(self) -> str:
@@ -85,7 +88,13 @@ TEACHERS = InputFile(
     "专任教师",
     "full-time teachers, one row per teacher",
     (
-        Column("teacher_id", "教师编号", "id", "teacher id; stored only as a keyed pseudonym"),
+        Column(
+            "teacher_id",
+            "教师编号",
+            "id",
+            "teacher id; stored only as a keyed pseudonym",
+            pseudonymised=True,
+        ),
         SCHOOL_ID,
         Column("stage", "任教学段", "code", "stage taught", "stage"),
         Column("education", "最高学历", "code", "highest education", "education"),

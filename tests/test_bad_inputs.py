@@ -17,8 +17,13 @@ see the report that came with this file.
 
 from __future__ import annotations
 
+import ctypes
 import datetime
+import os
+import resource
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,6 +206,44 @@ def _no_clear_national_id(result):
     assert NATIONAL_ID not in result.accepted["teachers"]["teacher_id"].to_list()
 
 
+def _nowhere_in_clear(*ids: str) -> Callable[[ValidatedYear], None]:
+    """No table, message or notice of the validated year holds any of ``ids`` in clear."""
+
+    def check(result: ValidatedYear) -> None:
+        texts = [result.rejected.write_csv(), *result.notices]
+        texts += [frame.write_csv() for frame in result.accepted.values()]
+        for national_id in ids:
+            assert not [text for text in texts if national_id in text], national_id
+
+    return check
+
+
+def _resident_id(first17: str) -> str:
+    """The 18th character of a resident ID number: ISO 7064 MOD 11-2 over the first 17."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(digit) * weight for digit, weight in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+# One per teacher: region 500112, born 1970-01-15 … 1976-07-15, sequence 000 … 006.
+TEACHER_IDS = tuple(_resident_id(f"500112{1970 + i}0{1 + i}1500{i}") for i in range(7))
+
+
+def _national_teacher_ids(files):
+    for row, number in zip(files["teachers"], TEACHER_IDS, strict=True):
+        row["teacher_id"] = number
+
+
+def _swap_teacher_id_headers(year_dir, files):
+    # The export put the school id under 教师编号 and the ID number under 学校标识码.
+    columns = _columns("teachers")
+    columns[0], columns[1] = columns[1], columns[0]
+    write_csv(year_dir / "teachers.csv", files["teachers"], columns)
+    lines = _csv_lines(year_dir, "teachers")
+    lines[0] = ",".join(_columns("teachers"))
+    (year_dir / "teachers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _truncate_last_line(year_dir, files):
     # The export stopped mid-cell: "0150112003,高中,300,6,0,0" became "0150112003,高中,30".
     path = year_dir / "enrollment.csv"
@@ -302,6 +345,23 @@ ROW_CASES = {
         "unique_per_year",
         _duplicate_teacher,
         check=_no_clear_national_id,
+    ),
+    "teacher_id and school_id headers swapped: ID numbers under school_id": RowCase(
+        "teachers",
+        (2, 3, 4, 5, 6, 7, 8),
+        "school_id",
+        "school_id_format",
+        _national_teacher_ids,
+        after=_swap_teacher_id_headers,
+        check=_nowhere_in_clear(*TEACHER_IDS),
+    ),
+    "an ID number typed into a school_id cell": RowCase(
+        "teachers",
+        (3,),
+        "school_id",
+        "school_id_format",
+        _set("teachers", 1, school_id=NATIONAL_ID),
+        check=_nowhere_in_clear(NATIONAL_ID),
     ),
     "school id lost its leading zero (9 digits)": RowCase(
         "schools",
@@ -485,6 +545,12 @@ def _full_width_id(year_dir, files):
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
+def _old_mac_line_endings(year_dir, files):
+    # Classic Mac OS ends lines with CR alone; some county systems still export that way.
+    for path in year_dir.iterdir():
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r").replace(b"\n", b"\r"))
+
+
 @dataclass(frozen=True)
 class AcceptedCase:
     mutate: Callable[[dict], None] | None = None
@@ -506,6 +572,7 @@ ACCEPTED_CASES = {
     "full-width digits in a school id": AcceptedCase(
         after=_full_width_id, check=_school_ids_are_ascii
     ),
+    "old-Mac CR line endings in every file": AcceptedCase(after=_old_mac_line_endings),
     "nine-year school with no junior students": AcceptedCase(
         _set("enrollment", 2, students=0, classes=0)
     ),
@@ -564,6 +631,15 @@ def _unclosed_quote(year_dir):
     path = year_dir / "schools.csv"
     data = path.read_bytes().rstrip(b"\r\n")
     path.write_bytes(data[: data.rfind(b"\n") + 1] + '110101,"县110101'.encode())
+
+
+def _stray_quote_before_an_id(year_dir):
+    # A stray quote opens before an ID number and never closes: the rest of the file is one cell.
+    files = valid_year()
+    files["teachers"][2]["teacher_id"] = NATIONAL_ID
+    write_csv(year_dir / "teachers.csv", files["teachers"], _columns("teachers"))
+    path = year_dir / "teachers.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(NATIONAL_ID, '"' + NATIONAL_ID))
 
 
 def _missing_column(year_dir):
@@ -663,6 +739,13 @@ FILE_CASES = {
         ("not readable as CSV",),
         "export",
         absent=("infer_schema_length", "ignore_errors", "schema_overrides"),
+    ),
+    "stray quote before an ID number": FileCase(
+        _stray_quote_before_an_id,
+        "teachers.csv",
+        ("not readable as CSV",),
+        "quote",
+        absent=(NATIONAL_ID,),
     ),
     "missing required column": FileCase(
         _missing_column,
@@ -909,3 +992,153 @@ def test_a_cell_over_128_kb_in_an_ignored_column_is_read(tmp_path):
     raw = read_input_file(year_dir / "teachers.csv", INPUT_FILES["teachers"])
     assert raw.frame.height == len(valid_year()["teachers"])
     assert any("备注" in notice for notice in raw.notices)
+
+
+# ---------------------------------------------------------------------------------------------
+# (d) The machine says no: a workbook too large to hold, unreadable files, a full disk.
+# Each runs `junheng` in a child process, as a user does: the child, not pytest, would die.
+# ---------------------------------------------------------------------------------------------
+
+
+def _junheng(*args: str, limits: dict | None = None, unprivileged: bool = False):
+    """Run the command in a child process; ``limits`` are resource limits set in the child, and
+    ``unprivileged`` takes away root's power to read any file (so chmod 000 means what it says
+    even when the tests run as root)."""
+
+    def prepare():
+        for limit, value in (limits or {}).items():
+            resource.setrlimit(limit, (value, value))
+        if unprivileged and os.geteuid() == 0:
+            libc = ctypes.CDLL(None, use_errno=True)
+            for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+                if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+                    raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=prepare,
+    )
+
+
+PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
+
+
+def _stray_cell_workbook(year_dir: Path) -> None:
+    """schools.xlsx with its data, and one cell typed at the last cell of the sheet."""
+    (year_dir / "schools.csv").unlink()
+    book = xlsxwriter.Workbook(year_dir / "schools.xlsx")
+    sheet = book.add_worksheet("学校")
+    _write_cells(book, sheet, 0, _columns("schools", True))
+    for index, cells in enumerate(_cells("schools", valid_year()), start=1):
+        _write_cells(book, sheet, index, cells)
+    sheet.write_string(1_048_575, 16_383, "x")  # XFD1048576
+    book.close()
+
+
+def test_a_stray_cell_at_xfd1048576_names_the_file_and_the_cell(tmp_path):
+    """calamine would allocate the whole sheet (512 GiB) and abort the process (exit 134)."""
+    year_dir = write_year(tmp_path / "in", YEAR, valid_year())
+    _stray_cell_workbook(year_dir)
+    done = _junheng("validate", "--input", str(tmp_path / "in"))
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "schools.xlsx" in done.stdout and "XFD1048576" in done.stdout
+    assert "Ctrl+End" in done.stdout and "CSV UTF-8" in done.stdout
+
+
+def test_a_stray_cell_fails_the_year_and_leaves_nothing_behind(tmp_path, earlier_year):
+    warehouse, before = earlier_year
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(warehouse, copy)
+    year_dir = write_year(tmp_path / "in", YEAR, valid_year())
+    _stray_cell_workbook(year_dir)
+    done = _junheng("run", "--input", str(tmp_path / "in"), "--warehouse", str(copy))
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "schools.xlsx" in done.stderr and "XFD1048576" in done.stderr
+    assert _year_contents(copy, EARLIER) == before
+    assert not list(tmp_path.glob(".w.duckdb.build-*"))
+    # The lock went with the process: the next run is not told another one is writing.
+    (year_dir / "schools.xlsx").unlink()
+    write_year(tmp_path / "in", YEAR, {"schools": valid_year()["schools"]})
+    again = _junheng("run", "--input", str(tmp_path / "in"), "--warehouse", str(copy))
+    assert again.returncode == 0, again.stderr[-2000:]
+
+
+def _readable_by_everyone(tmp_path: Path) -> Path:
+    year_dir = write_year(tmp_path / "in", YEAR, valid_year())
+    for path in (tmp_path, tmp_path / "in", year_dir, *year_dir.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return year_dir
+
+
+def test_an_unreadable_file_names_it_and_says_how_to_fix_it(tmp_path):
+    year_dir = _readable_by_everyone(tmp_path)
+    (year_dir / "teachers.csv").chmod(0o000)
+    done = _junheng("validate", "--input", str(tmp_path / "in"), unprivileged=True)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "teachers.csv" in done.stdout and "permission" in done.stdout
+    assert "chmod" in done.stdout and "Errno" not in done.stdout + done.stderr
+
+
+def test_an_unreadable_year_folder_names_it_and_says_how_to_fix_it(tmp_path):
+    year_dir = _readable_by_everyone(tmp_path)
+    year_dir.chmod(0o000)
+    try:
+        done = _junheng("validate", "--input", str(tmp_path / "in"), unprivileged=True)
+    finally:
+        year_dir.chmod(0o755)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"{year_dir}: " in done.stdout and "folder" in done.stdout
+    assert "chmod" in done.stdout and "Errno" not in done.stdout + done.stderr
+
+
+def test_an_unreadable_file_fails_the_run_and_leaves_the_warehouse(tmp_path, earlier_year):
+    warehouse, before = earlier_year
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(warehouse, copy)
+    year_dir = _readable_by_everyone(tmp_path)
+    (year_dir / "enrollment.csv").chmod(0o000)
+    done = _junheng(
+        "run", "--input", str(tmp_path / "in"), "--warehouse", str(copy), unprivileged=True
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "enrollment.csv" in done.stderr and "permission" in done.stderr
+    assert "Errno" not in done.stderr
+    assert _year_contents(copy, EARLIER) == before
+
+
+# Where a full disk can stop a run: copying the warehouse to its build file, writing the year
+# into it, or the checkpoint that publishes it. RLIMIT_FSIZE makes the system refuse to grow a
+# file past the limit (EFBIG, "File too large"), as a full disk does (ENOSPC).
+FULL_DISK_AT = {
+    "copying the warehouse": lambda size: size // 2,
+    "writing the year (a new warehouse)": lambda size: 256 * 1024,
+    "publishing the year": lambda size: size + 64 * 1024,
+}
+
+
+@pytest.mark.parametrize("where", FULL_DISK_AT)
+def test_a_full_disk_fails_the_year_says_so_and_leaves_the_warehouse(tmp_path, earlier_year, where):
+    warehouse, before = earlier_year
+    copy = tmp_path / "w.duckdb"
+    limit = FULL_DISK_AT[where](warehouse.stat().st_size)
+    new = where.endswith("(a new warehouse)")
+    if not new:
+        shutil.copyfile(warehouse, copy)
+    original = None if new else copy.read_bytes()
+    write_year(tmp_path / "in", YEAR, valid_year())
+    done = _junheng(
+        "run",
+        "--input",
+        str(tmp_path / "in"),
+        "--warehouse",
+        str(copy),
+        limits={resource.RLIMIT_FSIZE: limit},
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"the disk holding {copy} is full" in done.stderr and "free disk space" in done.stderr
+    assert "Errno" not in done.stderr
+    assert (copy.read_bytes() if copy.exists() else None) == original
+    assert not list(tmp_path.glob(".w.duckdb.build-*"))
