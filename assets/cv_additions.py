@@ -18,7 +18,6 @@ county's total resource, whatever the indicator's unit (yuan per student or teac
 
 import math
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cvxpy as cp
@@ -41,18 +40,6 @@ class Unit:
     raises: tuple[tuple[int, float], ...]  # (section index, share): one unit adds `share` there
     cost: float  # yuan per unit added
     integer: bool  # teachers and rooms come whole; m² and yuan do not
-
-
-@dataclass(frozen=True)
-class CvProblem:
-    """The arguments of least_cost_additions, for solving many problems in one call."""
-
-    students: Sequence[float]
-    resources: Sequence[float]
-    per: float
-    limit: float
-    units: Sequence[Unit]
-    decimals: int = 9
 
 
 @dataclass(frozen=True)
@@ -83,103 +70,58 @@ def within_limit(cv: float, limit: float, decimals: int = 9) -> bool:
 
 def least_cost_additions(students, resources, per, limit, units, decimals=9) -> Additions:
     """The cheapest additions to `units` that bring the CV of per·resource/students ≤ limit."""
-    problem = CvProblem(students, resources, per, limit, units, decimals)
-    return least_cost_additions_many([problem])[0]
-
-
-def least_cost_additions_many(problems: Sequence[CvProblem]) -> list[Additions]:
-    """least_cost_additions for each problem, the ones that need the solver solved together.
-
-    The problems are independent blocks of one conic problem, so one cvxpy compilation and one
-    Clarabel call serve them all; a block whose rounded plan fails its check, or a joint solve
-    spoilt by one infeasible block, falls back to solving those blocks on their own.
-    """
-    results: list[Additions | None] = [_without_solver(problem) for problem in problems]
-    blocks = [_Block(problem) for problem, result in zip(problems, results, strict=True)
-              if result is None]
-    _solve(blocks)
-    solved = iter(blocks)
-    return [next(solved).additions() if result is None else result for result in results]
-
-
-def _without_solver(problem: CvProblem) -> Additions | None:
-    """The answer when no solve is needed (CV undefined, already within, no unit), else None."""
-    students, resources = _checked(problem)
-    _, _, cv = weighted_cv(students, problem.per * resources / students)
+    units = list(units)
+    students, resources = _checked(students, resources, per, limit, units)
+    _, _, cv = weighted_cv(students, per * resources / students)
     if math.isnan(cv):
         return Additions({}, 0.0, cv, cv, "county value is 0: the CV is undefined; no additions",
                          False, 0.0)
-    if within_limit(cv, problem.limit, problem.decimals):
-        return Additions({}, 0.0, cv, cv, f"cv {cv:.9g} ≤ {problem.limit:g} already: no additions",
+    if within_limit(cv, limit, decimals):
+        return Additions({}, 0.0, cv, cv, f"cv {cv:.9g} ≤ {limit:g} already: no additions",
                          True, 0.0)
-    if not any(unit.raises for unit in problem.units):
-        return _infeasible(cv, problem.limit, "no unit raises any section")
-    return None
+    if not any(unit.raises for unit in units):
+        return _infeasible(cv, limit, "no unit raises any section")
+    problem = _ConeProblem(students, resources, per, limit, units, decimals)
+    while problem.take(problem.solve()) and problem.tighten():
+        pass  # solved, over the limit by the solver's tolerance: solve again, a little tighter
+    return problem.additions()
 
 
-def _solve(blocks: list["_Block"]) -> None:
-    """Solve the blocks together at their targets, tightening those whose plan is still over."""
-    while blocks:
-        outcome = _solve_together(blocks)
-        if outcome not in SOLVED and len(blocks) > 1:
-            for block in blocks:  # one infeasible block spoils them all: find it alone
-                _solve([block])
-            return
-        for block in blocks:
-            block.take(outcome)
-        blocks = [block for block in blocks if block.tighten()]
-
-
-def _solve_together(blocks: list["_Block"]) -> str:
-    problem = cp.Problem(cp.Minimize(cp.sum([block.objective for block in blocks])),
-                         [constraint for block in blocks for constraint in block.constraints])
-    try:
-        with warnings.catch_warnings():  # "Solution may be inaccurate": the status says so
-            warnings.simplefilter("ignore", UserWarning)
-            problem.solve(solver=cp.CLARABEL, tol_feas=SOLVER_TOLERANCE,
-                          tol_gap_abs=SOLVER_TOLERANCE, tol_gap_rel=SOLVER_TOLERANCE)
-    except cp.error.SolverError as error:
-        return f"failed: {error}"
-    return problem.status
-
-
-class _Block:
+class _ConeProblem:
     """One CV problem: its scaled cone constraint, the solves so far, and its current plan.
 
     With wᵢ = nᵢ/N and R = Σ rᵢ, the solver's variable is b = a / R and the values it sees are
     yᵢ = xᵢ / X̄ = (rᵢ/R + Σₖ bₖ·shareₖᵢ) / wᵢ, so ȳ = Σ wᵢyᵢ = 1 + Σₖ bₖ·Σᵢ shareₖᵢ and the
     constraint S ≤ L·X̄ reads ‖√w ⊙ (y − ȳ)‖ ≤ target · ȳ. The additions needed grow with the
     CV's excess over the limit, so costs are divided by their mean and by that excess: the
-    optimum is then of order 1 in every block, and the solver's tolerance is relative to each
-    problem's own cost, also when many are solved together.
+    optimum is then of order 1, and the solver's tolerance relative to the problem's own cost
+    (a CV just over its limit needs little, and is still solved to 10⁻¹⁰ of that little).
     """
 
-    def __init__(self, problem: CvProblem):
-        self.problem = problem
-        self.students, self.resources = _checked(problem)
-        self.units = list(problem.units)
-        self.total_resource = self.resources.sum()
-        weights = self.students / self.students.sum()
-        rows, cols, shares = zip(*[(i, k, share) for k, unit in enumerate(self.units)
+    def __init__(self, students, resources, per, limit, units, decimals):
+        self.students, self.resources, self.per = students, resources, per
+        self.limit, self.units, self.decimals = limit, units, decimals
+        self.total_resource = resources.sum()
+        weights = students / students.sum()
+        rows, cols, shares = zip(*[(i, k, share) for k, unit in enumerate(units)
                                    for i, share in unit.raises], strict=True)
         self.raise_matrix = sparse.csr_array(
-            (shares, (rows, cols)), shape=(len(self.students), len(self.units)))
+            (shares, (rows, cols)), shape=(len(students), len(units)))
         self.sections_with_units = len(set(rows))
-        self.costs = np.array([unit.cost for unit in self.units])
+        self.costs = np.array([unit.cost for unit in units])
+        _, _, self.cv_before = weighted_cv(students, self.values(np.zeros(len(units))))
 
-        self.b = cp.Variable(len(self.units), nonneg=True)
-        self.target = cp.Parameter(nonneg=True, value=problem.limit)
+        self.b = cp.Variable(len(units), nonneg=True)
+        self.target = cp.Parameter(nonneg=True, value=limit)
         mean = cp.Variable()
-        scaled_values = self.resources / self.total_resource / weights + sparse.diags_array(
+        scaled_values = resources / self.total_resource / weights + sparse.diags_array(
             1 / weights) @ (self.raise_matrix @ self.b)
-        _, _, self.cv_before = weighted_cv(self.students, self.values(np.zeros(len(self.units))))
         scaled_costs = self.costs * self.total_resource
-        excess = self.cv_before - problem.limit
-        self.objective = (scaled_costs / scaled_costs.mean() / excess) @ self.b
-        self.constraints = [
-            mean == 1 + self.raise_matrix.sum(axis=0) @ self.b,
-            cp.SOC(self.target * mean, cp.multiply(np.sqrt(weights), scaled_values - mean)),
-        ]
+        excess = self.cv_before - limit
+        self.cvxpy_problem = cp.Problem(
+            cp.Minimize((scaled_costs / scaled_costs.mean() / excess) @ self.b),
+            [mean == 1 + self.raise_matrix.sum(axis=0) @ self.b,
+             cp.SOC(self.target * mean, cp.multiply(np.sqrt(weights), scaled_values - mean))])
 
         self.tries = 0
         self.lower_bound = math.nan
@@ -188,15 +130,28 @@ class _Block:
         self.cv_after = self.cv_before
         self.passed = False
 
-    def values(self, amounts: np.ndarray) -> np.ndarray:
-        return self.problem.per * (self.resources + self.raise_matrix @ amounts) / self.students
+    def solve(self) -> str:
+        """Solve at the current target; cvxpy's status, or why the solver failed."""
+        try:
+            with warnings.catch_warnings():  # "Solution may be inaccurate": the status says so
+                warnings.simplefilter("ignore", UserWarning)
+                self.cvxpy_problem.solve(solver=cp.CLARABEL, tol_feas=SOLVER_TOLERANCE,
+                                         tol_gap_abs=SOLVER_TOLERANCE,
+                                         tol_gap_rel=SOLVER_TOLERANCE)
+        except cp.error.SolverError as error:
+            return f"failed: {error}"
+        return self.cvxpy_problem.status
 
-    def take(self, outcome: str) -> None:
-        """Record one solve: round its solution, repair and check it, or note why there is none."""
+    def values(self, amounts: np.ndarray) -> np.ndarray:
+        return self.per * (self.resources + self.raise_matrix @ amounts) / self.students
+
+    def take(self, outcome: str) -> bool:
+        """Record one solve: round its solution, repair and check it, or note why there is none
+        (then False)."""
         self.tries += 1
         if outcome not in SOLVED:
             self.notes.append(f"clarabel {outcome} at limit {self.target.value:.9g}")
-            return
+            return False
         amounts = np.maximum(self.b.value, 0.0) * self.total_resource
         if self.tries == 1:
             self.lower_bound = float(self.costs @ amounts)
@@ -205,7 +160,8 @@ class _Block:
         self.plan = self._rounded(amounts)
         self.repairs = self._repair(self.plan)
         _, _, self.cv_after = weighted_cv(self.students, self.values(self.plan))
-        self.passed = within_limit(self.cv_after, self.problem.limit, self.problem.decimals)
+        self.passed = within_limit(self.cv_after, self.limit, self.decimals)
+        return True
 
     def _rounded(self, amounts) -> np.ndarray:
         """Integer units rounded up, negligible continuous ones dropped."""
@@ -224,7 +180,7 @@ class _Block:
         whole = [k for k, unit in enumerate(self.units) if unit.integer]
         for added in range(REPAIR_STEPS + 1):
             _, _, cv = weighted_cv(self.students, self.values(plan))
-            if not whole or within_limit(cv, self.problem.limit, self.problem.decimals):
+            if not whole or within_limit(cv, self.limit, self.decimals):
                 return added, ""
             if added == REPAIR_STEPS:
                 return added, f"stopped after {added} whole units"
@@ -242,16 +198,16 @@ class _Block:
     def tighten(self) -> bool:
         """Lower the target after a plan over the limit (solver tolerance, in continuous units:
         whole units are repaired instead); False when done or out of tries."""
-        if self.passed or self.notes or self.tries == TRIES or all(u.integer for u in self.units):
+        if self.passed or self.tries == TRIES or all(unit.integer for unit in self.units):
             return False
         # Over by ε: aim 2ε lower (at least one comparison step) and solve again.
-        excess = max(2 * (self.cv_after - self.problem.limit), 10.0**-self.problem.decimals)
+        excess = max(2 * (self.cv_after - self.limit), 10.0**-self.decimals)
         self.target.value = max(self.target.value - excess, 0.0)
         return True
 
     def additions(self) -> Additions:
         """The plan if it brings the CV within the limit; otherwise no additions and why."""
-        limit = self.problem.limit
+        limit = self.limit
         if self.plan is None and self.notes and self.notes[0].startswith("clarabel infeasible"):
             without = len(self.students) - self.sections_with_units
             return _infeasible(self.cv_before, limit, f"{self.notes[0]}; {without} of "
@@ -286,10 +242,10 @@ def _infeasible(cv_before, limit, why) -> Additions:
     return Additions({}, 0.0, cv_before, cv_before, why, False, math.inf)
 
 
-def _checked(problem: CvProblem) -> tuple[np.ndarray, np.ndarray]:
+def _checked(students, resources, per, limit, units) -> tuple[np.ndarray, np.ndarray]:
     """Students and resources as arrays, after checking every input; ValueError says what."""
-    students = np.asarray(problem.students, dtype=float)
-    resources = np.asarray(problem.resources, dtype=float)
+    students = np.asarray(students, dtype=float)
+    resources = np.asarray(resources, dtype=float)
     if students.ndim != 1 or students.shape != resources.shape or len(students) == 0:
         raise ValueError(f"students and resources must be two equal, non-empty lists "
                          f"(got shapes {students.shape} and {resources.shape})")
@@ -297,12 +253,11 @@ def _checked(problem: CvProblem) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"students must be finite and > 0 in every section (got {students})")
     if not (np.all(np.isfinite(resources)) and np.all(resources >= 0)):
         raise ValueError(f"resources must be finite and ≥ 0 in every section (got {resources})")
-    if not (problem.per > 0 and problem.limit > 0):
-        raise ValueError(f"per and limit must be > 0 (got per={problem.per}, "
-                         f"limit={problem.limit})")
-    if len({unit.key for unit in problem.units}) != len(problem.units):
+    if not (per > 0 and limit > 0):
+        raise ValueError(f"per and limit must be > 0 (got per={per}, limit={limit})")
+    if len({unit.key for unit in units}) != len(units):
         raise ValueError("unit keys must be unique")
-    for unit in problem.units:
+    for unit in units:
         if not (math.isfinite(unit.cost) and unit.cost > 0):
             raise ValueError(f"unit {unit.key}: cost must be finite and > 0 (got {unit.cost})")
         for section, share in unit.raises:

@@ -5,23 +5,32 @@ grid for continuous units, and hypothesis for the properties every result must h
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
-from assets.cv_additions import (
-    CvProblem,
-    Unit,
-    least_cost_additions,
-    least_cost_additions_many,
-    weighted_cv,
-    within_limit,
-)
+from assets.cv_additions import Unit, least_cost_additions, weighted_cv, within_limit
 
 SOLVER = settings(max_examples=100, deadline=None)
 TEACHER = 100_000.0  # yuan per teacher added (any positive cost gives the same plan here)
+
+
+@dataclass(frozen=True)
+class CvProblem:
+    """The arguments of least_cost_additions, kept together for generated problems."""
+
+    students: list
+    resources: list
+    per: float
+    limit: float
+    units: list
+
+    def solve(self):
+        return least_cost_additions(self.students, self.resources, self.per, self.limit,
+                                    self.units)
 
 
 def section_units(sections, cost=TEACHER, integer=True):
@@ -248,7 +257,7 @@ def test_rounding_that_overshoots_is_repaired_with_whole_units():
     # CV = 0.32946·1.028/0.885 = 0.383 > 0.3; +2, x₁ = 1.010, X̄ = 1.106,
     # CV = 0.32946·0.776/1.106 = 0.231 ≤ 0.3. Three teachers; no plan of two passes.
     problem = CvProblem([56, 396], [0, 2], 100, 0.3, section_units([0, 1]))
-    result = least_cost_additions_many([problem])[0]
+    result = problem.solve()
     assert result.amounts == {"s0": 1, "s1": 2} and result.within_limit
     assert result.cv_after == pytest.approx(0.32946 * (100 / 56 - 400 / 396) / (500 / 452),
                                              abs=1e-4)
@@ -406,7 +415,7 @@ def _values_after(problem, amounts):
 @SOLVER
 @given(problem=problems(integer=True))
 def test_integer_units_against_every_plan_in_a_box(problem):
-    result = least_cost_additions_many([problem])[0]
+    result = problem.solve()
     assert_sound(problem, result)
     if "already" in result.status or "undefined" in result.status:
         return
@@ -429,7 +438,7 @@ def test_integer_units_against_every_plan_in_a_box(problem):
 @SOLVER
 @given(problem=problems(integer=False, max_sections=3, max_units=2))
 def test_continuous_units_against_a_fine_grid(problem):
-    result = least_cost_additions_many([problem])[0]
+    result = problem.solve()
     assert_sound(problem, result)
     if "already" in result.status or "undefined" in result.status:
         return
@@ -449,32 +458,10 @@ def test_the_grid_converges_to_the_solver_optimum():
     # best grid plan costs at most the optimum + Σ cost × step.
     problem = CvProblem([200, 500, 300], [50_000, 400_000, 2_400_000], 1, 0.5,
                         [Unit("a", ((0, 1.0),), 1.0, False), Unit("b", ((1, 1.0),), 1.5, False)])
-    result = least_cost_additions_many([problem])[0]
+    result = problem.solve()
     assert result.within_limit and set(result.amounts) <= {"a", "b"}
     step = 2_000.0
     axis = np.arange(0, 2_000_000, step)
     best = cheapest_passing(problem, plans_in_a_grid(axis, 2))
     assert result.cost <= best * (1 + 1e-9)
     assert best <= result.cost + 2.5 * step
-
-
-@settings(max_examples=20, deadline=None)
-@given(batch=st.lists(st.one_of(problems(integer=True), problems(integer=False)),
-                      min_size=2, max_size=6))
-def test_many_problems_in_one_call_give_each_its_own_answer(batch):
-    together = least_cost_additions_many(batch)
-    for problem, joint in zip(batch, together, strict=True):
-        alone = least_cost_additions_many([problem])[0]
-        assert_sound(problem, joint)
-        assert joint.within_limit == alone.within_limit
-        assert joint.status.startswith("infeasible") == alone.status.startswith("infeasible")
-        assert joint.lower_bound == pytest.approx(alone.lower_bound, rel=1e-6, abs=1e-6)
-
-
-def test_one_infeasible_problem_does_not_spoil_the_others():
-    feasible = CvProblem([100, 100], [0, 6], 100, 0.5, section_units([0, 1]))
-    infeasible = CvProblem([100, 100], [0, 10], 100, 0.5, section_units([1]))
-    within = CvProblem([100, 200, 100], [2, 6, 2], 100, 0.5, section_units([0]))
-    results = least_cost_additions_many([feasible, infeasible, within, feasible])
-    assert [r.amounts for r in results] == [{"s0": 2}, {}, {}, {"s0": 2}]
-    assert results[1].status.startswith("infeasible") and "already" in results[2].status
