@@ -30,7 +30,7 @@ from assets.resources import WarehouseResource
 from assets.warehouse import DUCKDB_POOL, Write, execute, replace_year
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "dbt_like_sql"
-MODEL_SCHEMAS = ("indicators", "marts", "needs_input")
+MODEL_SCHEMAS = ("indicators", "marts", "needs_input", "plan_input")
 TEMPLATES = "scenario_input"  # the scenarios' input tables, instantiated once per scenario
 _COLUMN_COMMENT = re.compile(r"^--\s*([a-z_0-9]+):\s*(.+)$")
 
@@ -118,12 +118,23 @@ class Scenario:
         return f"{self.name}_input"
 
 
+METHOD_MODELS = (
+    "indicators.school_sections",
+    "indicators.school_guarantee",
+    "marts.school_indicator_compliance",
+    "marts.school_compliance",
+    "marts.coefficients",
+    "marts.county_compliance",
+    "marts.county_verdict",
+)
+
 SCENARIOS = (
     Scenario(
         "needs",
         "需求满足后 (每个学段补足到标准) | after every section received its shortfall: ",
         ("indicators.school_sections", "marts.school_indicator_compliance", "marts.coefficients"),
     ),
+    Scenario("plan", "化解计划实施后 | with the year's plan (化解计划) applied: ", METHOD_MODELS),
 )
 
 

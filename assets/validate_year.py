@@ -155,7 +155,7 @@ def _cross_checks(
     schools = accepted("schools")
     rejected_ids = raws["schools"].frame.join(schools.select(ROW), on=ROW, how="anti")["school_id"]
     refs = cross_file.references_schema(schools["school_id"], rejected_ids.drop_nulls())
-    for name in ("enrollment", "teachers", "facilities", "rooms", "finance"):
+    for name in ("enrollment", "teachers", "facilities", "rooms", "finance", "plan"):
         add(name, refs)
     add("county", cross_file.county_schema(raws["schools"].frame["county_code"].drop_nulls()))
     add(
@@ -166,15 +166,31 @@ def _cross_checks(
     )
     enrolled = accepted("enrollment").select("school_id", "stage").unique()
     add("teachers", cross_file.stage_schema(enrolled, "stage_not_in_school"))
+    add("plan", cross_file.stage_schema(enrolled, "stage_not_in_school", optional=True))
     no_enrollment = schools.join(enrolled, on="school_id", how="anti")
-    failures["schools"] = pl.concat(
+    _add_rows(failures, "schools", no_enrollment, "school_id", "no_enrollment")
+    moves = cross_file.unbalanced_moves(accepted("plan"), schools)
+    _add_rows(
+        failures,
+        "plan",
+        moves.with_columns(pl.col("amount").cast(pl.String)),
+        "amount",
+        "move_unbalanced",
+    )
+
+
+def _add_rows(
+    failures: dict[str, pl.DataFrame], name: str, rows: pl.DataFrame, column: str, rule: str
+) -> None:
+    """Record ``rows`` of file ``name`` as failing ``rule`` on ``column``."""
+    failures[name] = pl.concat(
         [
-            failures["schools"],
-            no_enrollment.select(
+            failures[name],
+            rows.select(
                 pl.col(ROW),
-                pl.lit("school_id").alias("column_name"),
-                pl.lit("no_enrollment").alias("rule"),
-                pl.col("school_id").alias("value"),
+                pl.lit(column).alias("column_name"),
+                pl.lit(rule).alias("rule"),
+                pl.col(column).alias("value"),
                 pl.lit(None, pl.String).alias("message"),
             ),
         ]

@@ -49,7 +49,27 @@ def _parser() -> argparse.ArgumentParser:
                 metavar="FILE",
                 help="write each step's seconds and the ingest stages' as JSON (benchmarks)",
             )
+    _add_plan_parser(sub)
     return parser
+
+
+def _add_plan_parser(sub) -> None:
+    cmd = sub.add_parser(
+        "plan",
+        help="write a county's suggested remediation plan (化解计划) as a plan file to edit and "
+        "put in its year folder",
+    )
+    cmd.add_argument("--warehouse", default=default_warehouse(), help="DuckDB file")
+    cmd.add_argument("--year", type=int, required=True, help="school year")
+    cmd.add_argument("--county", help="county code (needed when the year has several)")
+    cmd.add_argument(
+        "--target",
+        choices=("complies", "all_met"),
+        default="complies",
+        help="complies: each section 6 of 7 met and the 7th at 85 %% (cheapest); all_met: "
+        "every standard (default: %(default)s)",
+    )
+    cmd.add_argument("--out", help="file to write (default: <county>_<year>_化解计划.csv)")
 
 
 def _timings(result) -> dict:
@@ -201,6 +221,47 @@ def validate(args: argparse.Namespace) -> int:
     return status
 
 
+def plan(args: argparse.Namespace) -> int:
+    from assets.warehouse import WarehouseBusyError, connect
+    from pipelines.suggested_plan import suggest, write_plan
+
+    warehouse = Path(args.warehouse).resolve()
+    if not warehouse.is_file():
+        print(f"junheng: no warehouse at {warehouse}; run `junheng run` first", file=sys.stderr)
+        return USAGE
+    try:
+        with connect(warehouse, read_only=True) as con:
+            counties = [
+                c
+                for (c,) in con.execute(
+                    "SELECT county_code FROM marts.county_verdict WHERE year = ? ORDER BY 1",
+                    [args.year],
+                ).fetchall()
+            ]
+            county = args.county or (counties[0] if len(counties) == 1 else None)
+            if county not in counties:
+                print(
+                    f"junheng: choose a county of {args.year} with --county: "
+                    f"{', '.join(counties) or 'none (run that year first)'}",
+                    file=sys.stderr,
+                )
+                return USAGE
+            suggested = suggest(con, args.year, county, args.target)
+            out = Path(args.out or f"{county}_{args.year}_化解计划.csv").resolve()
+            write_plan(suggested, out, con)
+    except WarehouseBusyError as exc:
+        print(f"junheng: {exc}", file=sys.stderr)
+        return WAREHOUSE_BUSY
+    print(
+        f"{args.year} {county}: {len(suggested.rows)} additions for target {args.target} "
+        f"(verdict now: {suggested.verdict}) → {out}"
+    )
+    for item, name, instead in suggested.cannot_fix:
+        print(f"  {item} {name}: additions cannot fix it; needs {instead}")
+    print(f"  put it in the {args.year} folder as 化解计划.csv and run that year again")
+    return OK
+
+
 def _has_dagster_home() -> bool:
     import os
 
@@ -212,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="dagster")
     warnings.formatwarning = lambda message, *_args, **_kw: f"junheng: warning: {message}\n"
     logging.getLogger("dagster").setLevel(logging.ERROR)
-    return run(args) if args.command == "run" else validate(args)
+    return {"run": run, "validate": validate, "plan": plan}[args.command](args)
 
 
 if __name__ == "__main__":

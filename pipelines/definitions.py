@@ -7,6 +7,7 @@ import dagster as dg
 from assets.ingest import ingest_year, raw_files
 from assets.model_checks import MODEL_CHECKS, MODEL_FIGURES
 from assets.reference import reference_tables
+from assets.remediation_cv import remediation_cv
 from assets.resources import (
     InputsResource,
     WarehouseResource,
@@ -27,7 +28,7 @@ def model_assets() -> list[dg.AssetsDefinition]:
 
 def warehouse_assets() -> list:
     """Every asset of the code location, raw files (external) included."""
-    return [*raw_files, reference_tables, ingest_year, *model_assets()]
+    return [*raw_files, reference_tables, ingest_year, remediation_cv, *model_assets()]
 
 
 def build_definitions(

@@ -194,7 +194,37 @@ COUNTY = InputFile(
     required=False,
 )
 
+PLAN = InputFile(
+    "plan",
+    "化解计划",
+    "remediation plan (DOMAIN.md §8), one row per school and addition",
+    (
+        SCHOOL_ID,
+        Column(
+            "stage",
+            "学段",
+            "code",
+            "stage of teachers, classes and students; blank for a school's facilities",
+            "stage",
+        ),
+        Column("action", "措施", "code", "what is added (reference.plan_actions)", "plan_action"),
+        Column(
+            "amount",
+            "数量",
+            "number",
+            "teachers, m², yuan, rooms or classes added; students moved in (negative: out)",
+        ),
+        Column(
+            "note", "说明", "text", "note; area_m2=<m²> for a music or art room of another size"
+        ),
+    ),
+    required=False,
+)
+
+# Cells that may be left blank (every other cell is required).
+OPTIONAL_CELLS = {("county", "note"), ("plan", "stage"), ("plan", "note")}
+
 INPUT_FILES: dict[str, InputFile] = {
-    f.name: f for f in (SCHOOLS, ENROLLMENT, TEACHERS, FACILITIES, ROOMS, FINANCE, COUNTY)
+    f.name: f for f in (SCHOOLS, ENROLLMENT, TEACHERS, FACILITIES, ROOMS, FINANCE, COUNTY, PLAN)
 }
 REQUIRED_FILES = [f for f in INPUT_FILES.values() if f.required]

@@ -54,13 +54,24 @@ def allowed_stage_pairs(schools: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def stage_schema(pairs: pl.DataFrame, rule: str) -> pa.DataFrameSchema:
-    """The row's (school_id, stage) is one of ``pairs``."""
+def stage_schema(pairs: pl.DataFrame, rule: str, optional: bool = False) -> pa.DataFrameSchema:
+    """The row's (school_id, stage) is one of ``pairs`` (``optional``: or the stage is blank)."""
     key = pl.concat_str("school_id", pl.lit("|"), "stage")
     allowed = pairs.select(key)["school_id"]
     return pa.DataFrameSchema(
-        {"stage": pa.Column(pl.String, checks=[_member_of(key, allowed, rule)])}, strict=False
+        {"stage": pa.Column(pl.String, checks=[_member_of(key, allowed, rule)], nullable=optional)},
+        strict=False,
     )
+
+
+def unbalanced_moves(plan: pl.DataFrame, schools: pl.DataFrame) -> pl.DataFrame:
+    """Plan rows moving students whose county and stage do not net to 0: a move needs the
+    school that gives the students and the one that takes them (CONTRACT.md, plan)."""
+    moves = plan.filter(pl.col("action") == "students").join(
+        schools.select("school_id", "county_code"), on="school_id"
+    )
+    net = moves.group_by("county_code", "stage").agg(pl.col("amount").sum().alias("net"))
+    return moves.join(net.filter(pl.col("net").round(9) != 0), on=["county_code", "stage"])
 
 
 def county_schema(county_codes: pl.Series) -> pa.DataFrameSchema:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from schemas.contract import INPUT_FILES, InputFile
-from schemas.reference_data import codes
+from schemas.contract import INPUT_FILES, OPTIONAL_CELLS, InputFile
+from schemas.reference_data import codes, load_reference
 
 RULE_MESSAGES = {
     "required": "the cell is empty; fill it in",
@@ -40,6 +40,16 @@ RULE_MESSAGES = {
     "unknown_county": "county '{value}' has no school in the schools file; correct the code",
     "no_enrollment": "school '{value}' has no accepted row in enrollment; add its students per "
     "stage",
+    "amount_sign": "{column} must be 0 or more (only students moved out are negative); got {value}",
+    "whole_number": "{column} {value} must be a whole number for this action (teachers, rooms, "
+    "classes, students)",
+    "stage_required": "this action adds to one stage of the school: fill in the stage "
+    "(小学 or 初中)",
+    "stage_not_for_facility": "a facility is added to the whole school and shared by its stages: "
+    "leave the stage blank (got '{value}')",
+    "compulsory_stage": "plans add to primary or junior sections only; got '{value}'",
+    "move_unbalanced": "students moved in and out of the schools of one county and stage must sum "
+    "to 0 (a move needs both schools); this row is part of a move that does not",
 }
 
 # Upper bounds that no real school reaches: they catch unit and digit errors, not policy.
@@ -59,6 +69,7 @@ PLAUSIBLE_MAX = {
     "public_funds_allocated_yuan": 10_000_000_000,
     "per_student_standard_yuan": 1_000_000,
     "training_funds_yuan": 10_000_000_000,
+    "amount": 10_000_000_000,
 }
 
 
@@ -87,14 +98,14 @@ def _column(spec: InputFile, name: str, *extra: pa.Check) -> pa.Column:
     col = spec.column(name)
     dtype = {"int": pl.Int64, "number": pl.Float64, "yes_no": pl.Boolean}.get(col.kind, pl.String)
     checks = list(extra)
-    if col.kind in ("int", "number"):
+    if col.kind in ("int", "number") and (spec.name, name) != ("plan", "amount"):
         checks.append(rule("non_negative", lambda c: c >= 0))
         if name in PLAUSIBLE_MAX:
             checks.append(rule("plausible", lambda c, top=PLAUSIBLE_MAX[name]: c <= top))
     if col.kind == "code" and col.code_set != "subject":
         allowed = codes(col.code_set)
         checks.append(rule("code", lambda c: c.is_in(allowed)))
-    nullable = spec.name == "county" and name == "note"
+    nullable = (spec.name, name) in OPTIONAL_CELLS
     return pa.Column(dtype, checks=checks, nullable=nullable, coerce=False)
 
 
@@ -136,4 +147,26 @@ def schema_for(file_name: str, year: int) -> pa.DataFrameSchema:
         special["school_id"] = [_SCHOOL_ID, _unique("school_id")]
     elif file_name == "county":
         special = {"county_code": [_COUNTY_CODE], "item": [_unique("county_code", "item")]}
+    elif file_name == "plan":
+        special |= _plan_checks()
     return _schema(spec, special)
+
+
+def _plan_checks() -> dict[str, list[pa.Check]]:
+    """A plan row's amount and stage must fit its action (reference.plan_actions)."""
+    actions = load_reference("plan_actions")
+    section = actions.filter(pl.col("level") == "section")["action"].implode()
+    whole = actions.filter(pl.col("unit").is_in(["teachers", "rooms", "classes", "students"]))
+    whole = whole["action"].implode()
+    action = pl.col("action")
+    return {
+        "amount": [
+            rule("amount_sign", lambda c: (c >= 0) | (action == "students")),
+            rule("whole_number", lambda c: (c == c.round(0)) | ~action.is_in(whole)),
+        ],
+        "stage": [
+            rule("stage_required", lambda c: c.is_not_null() | ~action.is_in(section)),
+            rule("stage_not_for_facility", lambda c: c.is_null() | action.is_in(section)),
+            rule("compulsory_stage", lambda c: c.is_null() | c.is_in(["primary", "junior"])),
+        ],
+    }

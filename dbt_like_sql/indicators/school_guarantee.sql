@@ -119,7 +119,8 @@ teacher_counts AS (
     SELECT
         t.year,
         t.school_id,
-        count(*) AS teachers,
+        -- count(teacher_id): a teacher added by a plan has no id and is no teacher of G9/G12.
+        count(t.teacher_id) AS teachers,
         count(*) FILTER (WHERE t.training_hours_5y < l.training_hours)
             AS teachers_under_training_hours,
         count(*) FILTER (WHERE NOT t.certified) AS teachers_uncertified

@@ -9,6 +9,8 @@
 -- rooms_to_add: 需增专用教室 | G3: music + fine-art rooms to add
 -- students_over_limit: 超规模学生数 | G4: compulsory students above the school's size limit
 -- oversized_classes: 超标准班额班数 | G5: oversized classes (primary and junior)
+-- primary_oversized_classes: 小学超标准班额班数 | G5: oversized primary classes
+-- junior_oversized_classes: 初中超标准班额班数 | G5: oversized junior classes
 -- primary_classes_to_add: 小学需增班数 | G5: ceil(primary students / 45) − primary classes, at least 0
 -- junior_classes_to_add: 初中需增班数 | G5: ceil(junior students / 50) − junior classes, at least 0
 -- classes_to_add: 需增班数 | G5: primary + junior classes to add (0 with oversized classes means the classes are unevenly filled: re-divide them)
@@ -73,7 +75,8 @@ schools AS (
             THEN greatest(g.rooms_required - g.art_rooms_counted, 0) ELSE 0
         END AS art_rooms_to_add,
         coalesce(greatest(g.compulsory_students - g.size_limit, 0), 0) AS students_over_limit,
-        g.primary_oversized + g.junior_oversized AS oversized_classes,
+        g.primary_oversized,
+        g.junior_oversized,
         coalesce(c.primary_classes_to_add, 0) AS primary_classes_to_add,
         coalesce(c.junior_classes_to_add, 0) AS junior_classes_to_add,
         coalesce(n.teachers, 0) AS teachers_to_add,
@@ -98,7 +101,9 @@ SELECT
     art_rooms_to_add,
     music_rooms_to_add + art_rooms_to_add AS rooms_to_add,
     students_over_limit,
-    oversized_classes,
+    primary_oversized + junior_oversized AS oversized_classes,
+    primary_oversized AS primary_oversized_classes,
+    junior_oversized AS junior_oversized_classes,
     primary_classes_to_add,
     junior_classes_to_add,
     primary_classes_to_add + junior_classes_to_add AS classes_to_add,
@@ -107,6 +112,7 @@ SELECT
     needs_cost_complies + rooms_cost AS cost_to_complies_yuan,
     needs_cost_all_met + rooms_cost AS cost_to_all_met_yuan
 FROM schools
-WHERE has_section_needs OR rooms_to_add > 0 OR students_over_limit > 0 OR oversized_classes > 0
-    OR classes_to_add > 0
+WHERE has_section_needs OR music_rooms_to_add + art_rooms_to_add > 0 OR students_over_limit > 0
+    OR primary_oversized + junior_oversized > 0
+    OR primary_classes_to_add + junior_classes_to_add > 0
 ORDER BY year, county_code, school_id
