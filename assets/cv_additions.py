@@ -74,11 +74,13 @@ def least_cost_additions(students, resources, per, limit, units, decimals=9) -> 
     students, resources = _checked(students, resources, per, limit, units)
     _, _, cv = weighted_cv(students, per * resources / students)
     if math.isnan(cv):
-        return Additions({}, 0.0, cv, cv, "county value is 0: the CV is undefined; no additions",
-                         False, 0.0)
+        return Additions(
+            {}, 0.0, cv, cv, "county value is 0: the CV is undefined; no additions", False, 0.0
+        )
     if within_limit(cv, limit, decimals):
-        return Additions({}, 0.0, cv, cv, f"cv {cv:.9g} ≤ {limit:g} already: no additions",
-                         True, 0.0)
+        return Additions(
+            {}, 0.0, cv, cv, f"cv {cv:.9g} ≤ {limit:g} already: no additions", True, 0.0
+        )
     if not any(unit.raises for unit in units):
         return _infeasible(cv, limit, "no unit raises any section")
     problem = _ConeProblem(students, resources, per, limit, units, decimals)
@@ -103,10 +105,13 @@ class _ConeProblem:
         self.limit, self.units, self.decimals = limit, units, decimals
         self.total_resource = resources.sum()
         weights = students / students.sum()
-        rows, cols, shares = zip(*[(i, k, share) for k, unit in enumerate(units)
-                                   for i, share in unit.raises], strict=True)
+        rows, cols, shares = zip(
+            *[(i, k, share) for k, unit in enumerate(units) for i, share in unit.raises],
+            strict=True,
+        )
         self.raise_matrix = sparse.csr_array(
-            (shares, (rows, cols)), shape=(len(students), len(units)))
+            (shares, (rows, cols)), shape=(len(students), len(units))
+        )
         self.sections_with_units = len(set(rows))
         self.costs = np.array([unit.cost for unit in units])
         _, _, self.cv_before = weighted_cv(students, self.values(np.zeros(len(units))))
@@ -115,13 +120,17 @@ class _ConeProblem:
         self.target = cp.Parameter(nonneg=True, value=limit)
         mean = cp.Variable()
         scaled_values = resources / self.total_resource / weights + sparse.diags_array(
-            1 / weights) @ (self.raise_matrix @ self.b)
+            1 / weights
+        ) @ (self.raise_matrix @ self.b)
         scaled_costs = self.costs * self.total_resource
         excess = self.cv_before - limit
         self.cvxpy_problem = cp.Problem(
             cp.Minimize((scaled_costs / scaled_costs.mean() / excess) @ self.b),
-            [mean == 1 + self.raise_matrix.sum(axis=0) @ self.b,
-             cp.SOC(self.target * mean, cp.multiply(np.sqrt(weights), scaled_values - mean))])
+            [
+                mean == 1 + self.raise_matrix.sum(axis=0) @ self.b,
+                cp.SOC(self.target * mean, cp.multiply(np.sqrt(weights), scaled_values - mean)),
+            ],
+        )
 
         self.tries = 0
         self.lower_bound = math.nan
@@ -135,9 +144,12 @@ class _ConeProblem:
         try:
             with warnings.catch_warnings():  # "Solution may be inaccurate": the status says so
                 warnings.simplefilter("ignore", UserWarning)
-                self.cvxpy_problem.solve(solver=cp.CLARABEL, tol_feas=SOLVER_TOLERANCE,
-                                         tol_gap_abs=SOLVER_TOLERANCE,
-                                         tol_gap_rel=SOLVER_TOLERANCE)
+                self.cvxpy_problem.solve(
+                    solver=cp.CLARABEL,
+                    tol_feas=SOLVER_TOLERANCE,
+                    tol_gap_abs=SOLVER_TOLERANCE,
+                    tol_gap_rel=SOLVER_TOLERANCE,
+                )
         except cp.error.SolverError as error:
             return f"failed: {error}"
         return self.cvxpy_problem.status
@@ -188,8 +200,9 @@ class _ConeProblem:
             gains = []
             for k in whole:
                 step[k] = 1.0
-                gains.append((cv - weighted_cv(self.students, self.values(plan + step))[2])
-                             / self.costs[k])
+                gains.append(
+                    (cv - weighted_cv(self.students, self.values(plan + step))[2]) / self.costs[k]
+                )
                 step[k] = 0.0
             if max(gains) <= 0:
                 return added, "no whole unit lowers it further"
@@ -210,31 +223,53 @@ class _ConeProblem:
         limit = self.limit
         if self.plan is None and self.notes and self.notes[0].startswith("clarabel infeasible"):
             without = len(self.students) - self.sections_with_units
-            return _infeasible(self.cv_before, limit, f"{self.notes[0]}; {without} of "
-                               f"{len(self.students)} sections have no unit")
+            return _infeasible(
+                self.cv_before,
+                limit,
+                f"{self.notes[0]}; {without} of {len(self.students)} sections have no unit",
+            )
         if self.plan is None:
-            return Additions({}, 0.0, self.cv_before, self.cv_before,
-                             f"{self.notes[0]}; no additions", False, self.lower_bound)
+            return Additions(
+                {},
+                0.0,
+                self.cv_before,
+                self.cv_before,
+                f"{self.notes[0]}; no additions",
+                False,
+                self.lower_bound,
+            )
         steps = [self.outcome]
         if self.plan_target < limit:
             steps.append(f"limit tightened to {self.plan_target:.9g}")
         steps += self.notes  # a later solve that failed
-        amounts = {unit.key: float(amount)
-                   for unit, amount in zip(self.units, self.plan, strict=True) if amount > 0}
+        amounts = {
+            unit.key: float(amount)
+            for unit, amount in zip(self.units, self.plan, strict=True)
+            if amount > 0
+        }
         if any(unit.integer and unit.key in amounts for unit in self.units):
             steps.append("rounded up")
         added, stopped = self.repairs
         if added:
-            steps.append(f"then {added} whole unit(s) added where they lowered the cv most "
-                         "per yuan")
+            steps.append(
+                f"then {added} whole unit(s) added where they lowered the cv most per yuan"
+            )
         if self.passed:
             steps.append(f"cv {self.cv_after:.9g} ≤ {limit:g}")
-            return Additions(amounts, float(self.costs @ self.plan), self.cv_before,
-                             self.cv_after, "; ".join(steps), True, self.lower_bound)
+            return Additions(
+                amounts,
+                float(self.costs @ self.plan),
+                self.cv_before,
+                self.cv_after,
+                "; ".join(steps),
+                True,
+                self.lower_bound,
+            )
         steps.append(f"cv {self.cv_after:.9g} > {limit:g}" + (f" and {stopped}" if stopped else ""))
         steps.append(f"NOT within the limit after {self.tries} solve(s): no additions")
-        return Additions({}, 0.0, self.cv_before, self.cv_before, "; ".join(steps), False,
-                         self.lower_bound)
+        return Additions(
+            {}, 0.0, self.cv_before, self.cv_before, "; ".join(steps), False, self.lower_bound
+        )
 
 
 def _infeasible(cv_before, limit, why) -> Additions:
@@ -247,8 +282,10 @@ def _checked(students, resources, per, limit, units) -> tuple[np.ndarray, np.nda
     students = np.asarray(students, dtype=float)
     resources = np.asarray(resources, dtype=float)
     if students.ndim != 1 or students.shape != resources.shape or len(students) == 0:
-        raise ValueError(f"students and resources must be two equal, non-empty lists "
-                         f"(got shapes {students.shape} and {resources.shape})")
+        raise ValueError(
+            f"students and resources must be two equal, non-empty lists "
+            f"(got shapes {students.shape} and {resources.shape})"
+        )
     if not (np.all(np.isfinite(students)) and np.all(students > 0)):
         raise ValueError(f"students must be finite and > 0 in every section (got {students})")
     if not (np.all(np.isfinite(resources)) and np.all(resources >= 0)):
@@ -262,6 +299,8 @@ def _checked(students, resources, per, limit, units) -> tuple[np.ndarray, np.nda
             raise ValueError(f"unit {unit.key}: cost must be finite and > 0 (got {unit.cost})")
         for section, share in unit.raises:
             if not (0 <= section < len(students) and 0 < share <= 1):
-                raise ValueError(f"unit {unit.key}: raises section {section} by share {share}; "
-                                 f"sections are 0..{len(students) - 1}, shares in (0, 1]")
+                raise ValueError(
+                    f"unit {unit.key}: raises section {section} by share {share}; "
+                    f"sections are 0..{len(students) - 1}, shares in (0, 1]"
+                )
     return students, resources

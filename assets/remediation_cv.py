@@ -9,7 +9,6 @@ raises the school's section by its share). A school's additions for several CVs 
 rows, one per indicator.
 """
 
-
 import math
 from itertools import groupby
 

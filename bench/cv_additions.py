@@ -58,14 +58,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20, help="problems per row")
     count = parser.parse_args().repeat
-    print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print("| indicator | sections | ms per problem (mean) | slowest ms |")
     print("|---|---|---|---|")
     for kind in ("teachers", "equipment"):
         for sections in SIZES:
             mean, slowest = milliseconds_per_problem(over_the_limit(kind, sections, count))
             print(f"| {kind} | {sections} | {mean:.1f} | {slowest:.1f} |")
+
 
 if __name__ == "__main__":
     main()

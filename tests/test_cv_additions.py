@@ -29,8 +29,7 @@ class CvProblem:
     units: list
 
     def solve(self):
-        return least_cost_additions(self.students, self.resources, self.per, self.limit,
-                                    self.units)
+        return least_cost_additions(self.students, self.resources, self.per, self.limit, self.units)
 
 
 def section_units(sections, cost=TEACHER, integer=True):
@@ -173,7 +172,8 @@ def test_equipment_yuan_and_teacher_counts_scale_away():
         assert scaled.cv_after == pytest.approx(base.cv_after, abs=1e-9)
     dearer = [Unit(u.key, u.raises, u.cost * 1e5, False) for u in units]
     assert least_cost_additions(students, resources, 1, 0.45, dearer).cost == pytest.approx(
-        base.cost * 1e5, rel=1e-6)
+        base.cost * 1e5, rel=1e-6
+    )
 
 
 def test_a_realistic_county_of_teachers_and_one_of_equipment():
@@ -259,8 +259,9 @@ def test_rounding_that_overshoots_is_repaired_with_whole_units():
     problem = CvProblem([56, 396], [0, 2], 100, 0.3, section_units([0, 1]))
     result = problem.solve()
     assert result.amounts == {"s0": 1, "s1": 2} and result.within_limit
-    assert result.cv_after == pytest.approx(0.32946 * (100 / 56 - 400 / 396) / (500 / 452),
-                                             abs=1e-4)
+    assert result.cv_after == pytest.approx(
+        0.32946 * (100 / 56 - 400 / 396) / (500 / 452), abs=1e-4
+    )
     assert "then 2 whole unit(s) added" in result.status
     assert cheapest_passing(problem, plans_in_a_grid(np.arange(7.0), 2)) == 3 * TEACHER
     assert result.cost == 3 * TEACHER
@@ -371,7 +372,8 @@ def assert_sound(problem: CvProblem, result):
     assert all(amount > 0 for amount in result.amounts.values())
     by_key = {unit.key: unit for unit in problem.units}
     assert result.cost == pytest.approx(
-        sum(by_key[key].cost * amount for key, amount in result.amounts.items()), rel=1e-12)
+        sum(by_key[key].cost * amount for key, amount in result.amounts.items()), rel=1e-12
+    )
     for key, amount in result.amounts.items():
         assert not by_key[key].integer or amount == int(amount)
     if math.isnan(result.cv_before):  # X̄ = 0, or so small (subnormal) that it rounds to 0
@@ -392,13 +394,23 @@ def assert_sound(problem: CvProblem, result):
     else:
         assert within_limit(weighted_cv(students, _values_after(problem, plan))[2], problem.limit)
         assert result.lower_bound <= result.cost + solver_slack(problem)
-        assert "whole unit(s) added" in result.status or "rounded up" in result.status or all(
-            not unit.integer for unit in problem.units if unit.key in result.amounts)
+        assert (
+            "whole unit(s) added" in result.status
+            or "rounded up" in result.status
+            or all(not unit.integer for unit in problem.units if unit.key in result.amounts)
+        )
 
 
 def kind_of(result) -> str:
-    for kind in ("already", "undefined", "infeasible", "NOT within", "whole unit(s) added",
-                 "tightened", "rounded up"):
+    for kind in (
+        "already",
+        "undefined",
+        "infeasible",
+        "NOT within",
+        "whole unit(s) added",
+        "tightened",
+        "rounded up",
+    ):
         if kind in result.status:
             return kind
     return "continuous optimum"
@@ -456,8 +468,13 @@ def test_the_grid_converges_to_the_solver_optimum():
     # Three sections, the two low ones each with a continuous unit at different prices. Stepping
     # the optimum up to the grid keeps it passing here (both stay below the county value), so the
     # best grid plan costs at most the optimum + Σ cost × step.
-    problem = CvProblem([200, 500, 300], [50_000, 400_000, 2_400_000], 1, 0.5,
-                        [Unit("a", ((0, 1.0),), 1.0, False), Unit("b", ((1, 1.0),), 1.5, False)])
+    problem = CvProblem(
+        [200, 500, 300],
+        [50_000, 400_000, 2_400_000],
+        1,
+        0.5,
+        [Unit("a", ((0, 1.0),), 1.0, False), Unit("b", ((1, 1.0),), 1.5, False)],
+    )
     result = problem.solve()
     assert result.within_limit and set(result.amounts) <= {"a", "b"}
     step = 2_000.0
