@@ -1,0 +1,469 @@
+"""What a county's report says, arranged from the year's rows as plain dicts and lists that the
+page template and the workbook both render.
+
+Arranging, labelling and counting rows only: every figure shown is a column of a warehouse
+table, named in ``SOURCES`` (the page's "数据来源" lines).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import polars as pl
+
+from reports.labels import Labels, flag
+from reports.queries import YearData
+
+STATUS_ORDER = ("all_met", "complies", "below_standard", "incomplete")
+STAGES = ("primary", "junior")
+
+SOURCES = {
+    "verdict": [
+        ("marts.county_verdict", "verdict, items, items_passed, failed_items, summary"),
+        ("marts.county_compliance", "item_name, passed"),
+    ],
+    "plan": [("plan.county_verdict", "verdict, failed_items")],
+    "statuses": [
+        ("marts.school_compliance", "status, indicators_met, indicators_under_85 (学部计数)")
+    ],
+    "ratios": [
+        (
+            "marts.school_indicator_compliance",
+            "value, standard, ratio_to_standard, met, at_least_85",
+        )
+    ],
+    "coefficients": [
+        (
+            "marts.coefficients",
+            "sections, students, county_value, std_dev, cv, cv_limit, passed, note",
+        )
+    ],
+    "items": [("marts.county_compliance", "item_name, value, threshold, passed, detail")],
+    "problems": [
+        ("marts.county_compliance", "passed, detail"),
+        ("marts.school_compliance", "status, indicators_met, indicators_under_85"),
+        ("marts.school_indicator_compliance", "ratio_to_standard, met"),
+    ],
+    "needs": [
+        (
+            "marts.remediation_needs",
+            "value, standard, unit, shortfall, shortfall_to_85, school_addition, cost_yuan",
+        )
+    ],
+    "remediation_schools": [
+        (
+            "marts.remediation_schools",
+            "rooms_to_add, students_over_limit, oversized_classes, classes_to_add, "
+            "cost_to_complies_yuan, cost_to_all_met_yuan",
+        )
+    ],
+    "remediation_county": [
+        (
+            "marts.remediation_county",
+            "sections_below, shortfall_total, unit, cost_yuan, cv_before, cv_after_needs, "
+            "cv_limit, extra_for_cv, extra_cost_yuan, method",
+        )
+    ],
+    "cv_additions": [
+        ("marts.remediation_cv_additions", "addition, unit, cost_yuan"),
+    ],
+    "plan_effect": [
+        ("marts.plan_effect", "actual_value, actual_passed, plan_value, plan_passed"),
+        ("plan.county_verdict", "verdict"),
+    ],
+    "monitoring_summary": [
+        (
+            "marts.monitoring_summary",
+            "composite_index, level, indicators_risen, indicators_stable, indicators_fallen, "
+            "fallen",
+        )
+    ],
+    "monitoring_index": [
+        (
+            "marts.monitoring_index",
+            "baseline_year, baseline_value, value, index, level, resource_growth_pct, "
+            "student_growth_pct, note",
+        )
+    ],
+    "early_warnings": [
+        (
+            "marts.early_warnings",
+            "projected_students, projected_value, standard, warning, method",
+        )
+    ],
+    "history": [
+        ("marts.coefficients", "county_value, cv (各年)"),
+        ("reference.standards", "standard"),
+        ("marts.county_verdict", "verdict, items_passed, items, failed_items (各年)"),
+    ],
+    "source_files": [
+        (
+            "audit.source_files",
+            "file, file_kind, status, encoding, rows_read, rows_accepted, rows_rejected, sha256",
+        )
+    ],
+    "rejected_rows": [
+        ("audit.rejected_rows", "file, row_number, column_name, rule, value, message")
+    ],
+}
+
+
+def rows(frame: pl.DataFrame) -> list[dict]:
+    return frame.to_dicts()
+
+
+def indicator_order(data: YearData, labels: Labels) -> list[dict]:
+    """The 7 resource indicators of the year, in the method's order, with their standards."""
+    standards = data.tables["standards"].filter(pl.col("year") == data.year)
+    order: dict[str, dict] = {}
+    for row in standards.sort("sort_order").iter_rows(named=True):
+        entry = order.setdefault(
+            row["indicator"],
+            {
+                "code": row["indicator"],
+                "name": row["name_zh"],
+                "name_en": row["name_en"],
+                "short": labels.short(row["indicator"]),
+                "unit": labels.zh("indicator_unit", row["unit"]),
+                "unit_en": row["unit"],
+                "standards": {},
+            },
+        )
+        entry["standards"][row["stage"]] = row["standard"]
+    return list(order.values())
+
+
+def _verdict(data: YearData, labels: Labels, code: str, items: list[dict]) -> dict:
+    row = data.of("verdicts", code).filter(pl.col("year") == data.year).row(0, named=True)
+    name = {i["item"]: i["item_name"] for i in items}
+    zh, en = labels.both("verdict", row["verdict"])
+    verdict = {
+        **row,
+        "zh": zh,
+        "en": en,
+        "failed": [(c, name.get(c, c)) for c in _codes(row["failed_items"])],
+        "not_judged": [(c, name.get(c, c)) for c in _codes(row["incomplete_items"])],
+        "plan": None,
+    }
+    if data.has("plan.county_verdict") and row["verdict"] != "recognised":
+        plan = data.of("plan.county_verdict", code)
+        if plan.height:
+            p = plan.row(0, named=True)
+            verdict["plan"] = {
+                "verdict": p["verdict"],
+                "zh": labels.zh("plan_verdict", p["verdict"]),
+                "en": labels.en("plan_verdict", p["verdict"]),
+                "failed": [(c, name.get(c, c)) for c in _codes(p["failed_items"])],
+            }
+    return verdict
+
+
+def _codes(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+def _statuses(sections: pl.DataFrame, labels: Labels) -> dict:
+    counts = dict(sections.group_by("status").len().iter_rows())
+    classes = [
+        {"status": s, "zh": labels.zh("status", s), "en": labels.en("status", s), "n": counts[s]}
+        for s in STATUS_ORDER
+        if counts.get(s)
+    ]
+    below = (
+        sections.filter(pl.col("status") == "below_standard")
+        .group_by("indicators_met", "indicators_under_85")
+        .len()
+        .sort("indicators_met", "indicators_under_85", descending=[True, False])
+    )
+    return {
+        "evaluated": sections.height,
+        "classes": classes,
+        "below": [{"met": met, "under_85": under, "n": n} for met, under, n in below.iter_rows()],
+    }
+
+
+def _sections(
+    sections: pl.DataFrame, values: pl.DataFrame, labels: Labels, indicators: list[dict]
+) -> list[dict]:
+    """One row per section with its 7 values, standards and ratios."""
+    by_section: dict[tuple, dict] = defaultdict(dict)
+    for row in values.iter_rows(named=True):
+        by_section[(row["school_id"], row["stage"])][row["indicator"]] = row
+    result = []
+    for s in sections.iter_rows(named=True):
+        found = by_section.get((s["school_id"], s["stage"]), {})
+        result.append(
+            {
+                **s,
+                "type_zh": labels.zh("school_type", s["school_type"]),
+                "stage_zh": labels.zh("stage", s["stage"]),
+                "status_zh": labels.zh("status", s["status"]),
+                "status_en": labels.en("status", s["status"]),
+                "values": [found.get(i["code"]) for i in indicators],
+                "not_met": [
+                    (
+                        i["short"],
+                        found[i["code"]]["ratio_to_standard"],
+                        found[i["code"]]["at_least_85"],
+                    )
+                    for i in indicators
+                    if i["code"] in found and found[i["code"]]["met"] is False
+                ],
+            }
+        )
+    return result
+
+
+def _ratio_charts(section_rows: list[dict], indicators: list[dict], labels: Labels) -> list:
+    """Per stage and indicator: every section's ratio to the standard, lowest first."""
+    charts = []
+    for stage in STAGES:
+        in_stage = [s for s in section_rows if s["stage"] == stage]
+        if not in_stage:
+            continue
+        panels = []
+        for position, indicator in enumerate(indicators):
+            points = [
+                {
+                    "school": s["school_name"],
+                    "value": s["values"][position]["value"],
+                    "ratio": s["values"][position]["ratio_to_standard"],
+                    "met": s["values"][position]["met"],
+                    "at_least_85": s["values"][position]["at_least_85"],
+                }
+                for s in in_stage
+                if s["values"][position] is not None
+            ]
+            points.sort(key=lambda p: (p["ratio"] is None, p["ratio"] or 0))
+            panels.append(
+                {
+                    "indicator": indicator,
+                    "standard": indicator["standards"].get(stage),
+                    "points": points,
+                    "not_met": sum(p["met"] is False for p in points),
+                    "under_85": sum(p["at_least_85"] is False for p in points),
+                }
+            )
+        charts.append({"stage": stage, "stage_zh": labels.zh("stage", stage), "panels": panels})
+    return charts
+
+
+def _coefficients(frame: pl.DataFrame, labels: Labels, indicators: list[dict]) -> list[dict]:
+    """The year's CVs, primary first, indicators in the method's order."""
+    position = {i["code"]: n for n, i in enumerate(indicators)}
+    ordered = sorted(
+        frame.iter_rows(named=True),
+        key=lambda r: (STAGES.index(r["stage"]), position.get(r["indicator"], 99)),
+    )
+    return [
+        {
+            **row,
+            "stage_zh": labels.zh("stage", row["stage"]),
+            "short": labels.short(row["indicator"]),
+            "name_en": labels.en("indicator", row["indicator"]),
+            "result_zh": labels.zh("cv_passed", flag(row["passed"])),
+            "result_en": labels.en("cv_passed", flag(row["passed"])),
+        }
+        for row in ordered
+    ]
+
+
+def _items(frame: pl.DataFrame, labels: Labels) -> list[dict]:
+    result = []
+    for row in frame.iter_rows(named=True):
+        zh, en = labels.verdict_of(row["passed"], row["part"])
+        result.append(
+            {
+                **row,
+                "name_en": labels.en("item", row["item"]),
+                "part_zh": labels.zh("part", row["part"]),
+                "part_en": labels.en("part", row["part"]),
+                "result_zh": zh,
+                "result_en": en,
+            }
+        )
+    return result
+
+
+def _school_names(section_rows: list[dict]) -> dict[str, str]:
+    return {s["school_id"]: s["school_name"] for s in section_rows}
+
+
+def _remediation(data: YearData, labels: Labels, code: str, names: dict) -> dict | None:
+    tables = {
+        "needs": "marts.remediation_needs",
+        "schools": "marts.remediation_schools",
+        "county": "marts.remediation_county",
+        "cv_additions": "marts.remediation_cv_additions",
+    }
+    if not any(data.has(t) for t in tables.values()):
+        return None
+    result = {}
+    for key, table in tables.items():
+        if not data.has(table):
+            result[key] = None
+            continue
+        result[key] = [
+            {
+                **row,
+                "school_name": names.get(row.get("school_id"), row.get("school_id")),
+                "stage_zh": labels.zh("stage", row.get("stage")),
+                "short": labels.short(row["indicator"]) if "indicator" in row else "",
+                "unit_zh": labels.zh("unit", row.get("unit")),
+            }
+            for row in data.of(table, code).iter_rows(named=True)
+        ]
+    return result
+
+
+def _plan_effect(data: YearData, labels: Labels, code: str, items: list[dict]) -> list | None:
+    if not data.has("marts.plan_effect"):
+        return None
+    by_item = {i["item"]: i for i in items}
+    result = []
+    for row in data.of("marts.plan_effect", code).iter_rows(named=True):
+        item = by_item.get(row["item"], {})
+        part = item.get("part", "")
+        result.append(
+            {
+                **row,
+                "item_name": item.get("item_name", labels.zh("item", row["item"])),
+                "name_en": labels.en("item", row["item"]),
+                "sort_order": item.get("sort_order", 999),
+                "actual_zh": labels.verdict_of(row["actual_passed"], part)[0],
+                "plan_zh": labels.verdict_of(row["plan_passed"], part)[0],
+                "changed": row["actual_passed"] != row["plan_passed"],
+            }
+        )
+    return sorted(result, key=lambda r: r["sort_order"])
+
+
+def _monitoring(data: YearData, labels: Labels, code: str, names: dict) -> dict | None:
+    tables = ("marts.monitoring_summary", "marts.monitoring_index", "marts.early_warnings")
+    if not any(data.has(t) for t in tables):
+        return None
+
+    def words(row):
+        return {
+            **row,
+            "stage_zh": labels.zh("stage", row.get("stage")),
+            "short": labels.short(row["indicator"]) if row.get("indicator") else "",
+            "level_zh": labels.zh("level", row.get("level")) if row.get("level") else "",
+        }
+
+    summary = index = warnings = None
+    if data.has("marts.monitoring_summary"):
+        summary = [
+            {**words(r), "fallen_zh": "、".join(labels.short(c) for c in _codes(r["fallen"]))}
+            for r in data.of("marts.monitoring_summary", code).iter_rows(named=True)
+        ]
+    if data.has("marts.monitoring_index"):
+        index = [words(r) for r in data.of("marts.monitoring_index", code).iter_rows(named=True)]
+    if data.has("marts.early_warnings"):
+        warnings = [
+            {
+                **words(r),
+                "school_name": names.get(r["school_id"], r["school_id"]) if r["school_id"] else "",
+                "warning_zh": _status_words(r["warning"], labels),
+            }
+            for r in data.of("marts.early_warnings", code).iter_rows(named=True)
+        ]
+    return {"summary": summary, "index": index, "warnings": warnings}
+
+
+def _status_words(text: str | None, labels: Labels) -> str:
+    """'complies → below_standard' → the statuses in words."""
+    text = text or ""
+    for status in ("below_standard", "all_met", "complies", "incomplete"):
+        text = text.replace(status, labels.zh("status", status))
+    return text
+
+
+def _history(data: YearData, labels: Labels, code: str, indicators: list[dict]) -> dict:
+    coefficients = data.of("coefficients", code)
+    standards = {
+        (y, s, i): v
+        for y, s, i, v in data.tables["standards"]
+        .select("year", "stage", "indicator", "standard")
+        .iter_rows()
+    }
+    years = sorted(set(coefficients["year"].to_list()))
+    series = []
+    for stage in STAGES:
+        panels = []
+        for indicator in indicators:
+            points = [
+                {
+                    "year": r["year"],
+                    "value": r["county_value"],
+                    "cv": r["cv"],
+                    "standard": standards.get((r["year"], stage, indicator["code"])),
+                }
+                for r in coefficients.filter(
+                    (pl.col("stage") == stage) & (pl.col("indicator") == indicator["code"])
+                ).iter_rows(named=True)
+            ]
+            if points:
+                panels.append({"indicator": indicator, "points": points})
+        if panels:
+            series.append({"stage": stage, "stage_zh": labels.zh("stage", stage), "panels": panels})
+    verdicts = [
+        {
+            **row,
+            "zh": labels.zh("verdict", row["verdict"]),
+            "failed_zh": "、".join(labels.zh("item", c) for c in _codes(row["failed_items"])),
+        }
+        for row in data.of("verdicts", code).iter_rows(named=True)
+    ]
+    return {"years": years, "series": series, "verdicts": verdicts}
+
+
+def _data_quality(data: YearData, labels: Labels, code: str) -> dict:
+    files = [
+        {**r, "status_zh": labels.zh("file_status", r["status"]), "sha": (r["sha256"] or "")[:12]}
+        for r in data.tables["source_files"].iter_rows(named=True)
+    ]
+    rejected = data.tables["rejected_rows"].filter(
+        (pl.col("county_code") == code) | pl.col("county_code").is_null()
+    )
+    return {
+        "files": files,
+        "rejected": [
+            {**r, "unattributed": r["county_code"] is None} for r in rejected.iter_rows(named=True)
+        ],
+    }
+
+
+def county_report(data: YearData, labels: Labels, code: str) -> dict:
+    """Everything one county's workbook and page show, for the year of ``data``."""
+    indicators = indicator_order(data, labels)
+    items = _items(data.of("items", code), labels)
+    sections = data.of("sections", code)
+    section_rows = _sections(sections, data.of("section_indicators", code), labels, indicators)
+    names = _school_names(section_rows)
+    coefficients = data.of("coefficients", code).filter(pl.col("year") == data.year)
+    verdict = _verdict(data, labels, code, items)
+    return {
+        "year": data.year,
+        "county_code": code,
+        "county_name": verdict["county_name"],
+        "verdict": verdict,
+        "indicators": indicators,
+        "statuses": _statuses(sections, labels),
+        "sections": section_rows,
+        "ratio_charts": _ratio_charts(section_rows, indicators, labels),
+        "coefficients": _coefficients(coefficients, labels, indicators),
+        "items": items,
+        "parts": {
+            part: [i for i in items if i["part"] == part]
+            for part in ("resources", "guarantee", "quality", "recognition", "veto")
+        },
+        "problem_items": [i for i in items if i["passed"] is not True],
+        "problem_sections": [s for s in section_rows if s["status"] not in ("all_met", "complies")],
+        "remediation": _remediation(data, labels, code, names),
+        "plan_effect": _plan_effect(data, labels, code, items),
+        "monitoring": _monitoring(data, labels, code, names),
+        "history": _history(data, labels, code, indicators),
+        "quality": _data_quality(data, labels, code),
+        "sources": SOURCES,
+    }

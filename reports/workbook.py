@@ -1,0 +1,457 @@
+"""The county workbook, sheets in the order of the evaluation: 概览, 学校资源配置, 差异系数,
+政府保障, 教育质量, 问题清单, 动态监测, 数据质量."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reports.excel import Book, Col, Sheet, shade_passed
+from reports.formatting import excel_format
+
+PCT = "0.0%"
+CV = "0.000"
+N2 = "#,##0.00"
+N0 = "#,##0"
+
+
+def _item_cols(with_part: bool = False) -> list[Col]:
+    """指标, Item, (部分), 序号, 值, 标准, 结论, Result, 具体情况: the same on every sheet."""
+    part = [Col("部分", lambda i: i["part_zh"], width=12)] if with_part else []
+    return [
+        Col("指标", lambda i: i["item_name"], width=30, wrap=True),
+        Col("Item", lambda i: i["name_en"], width=26, wrap=True),
+        *part,
+        Col("序号", lambda i: i["item"] if i["part"] in ("guarantee", "quality") else "", width=6),
+        Col("值", lambda i: i["value"], N2, 12),
+        Col("标准", lambda i: i["threshold"], N2, 10),
+        Col("结论", lambda i: i["result_zh"], width=10, shade=lambda i: shade_passed(i["passed"])),
+        Col("Result", lambda i: i["result_en"], width=10),
+        Col("具体情况", lambda i: i["detail"], width=70, wrap=True),
+    ]
+
+
+def _overview(book: Book, r: dict) -> None:
+    s = book.sheet("概览")
+    v = r["verdict"]
+    s.title(f"{r['county_name']}{r['year']}学年义务教育优质均衡发展评估报告")
+    s.line("区县代码", r["county_code"])
+    s.line("学年", r["year"])
+    s.line("结论", v["zh"], "ok" if v["verdict"] == "recognised" else "fail")
+    s.line("Verdict", v["en"])
+    s.line("说明", v["summary"])
+    s.line("达标项数", v["items_passed"])
+    s.line("评估项数", v["items"])
+    if v["plan"]:
+        s.line(
+            "化解计划实施后",
+            v["plan"]["zh"],
+            "ok" if v["plan"]["verdict"] == "recognised" else "fail",
+        )
+    s.sources(r["sources"]["verdict"] + (r["sources"]["plan"] if v["plan"] else []))
+    s.heading("学校（学部）资源配置达标情况")
+    classes = [
+        {"zh": "参评学校（学部）", "en": "evaluated sections", "n": r["statuses"]["evaluated"]}
+    ]
+    classes += r["statuses"]["classes"]
+    s.table(
+        [
+            Col("类别", lambda c: c["zh"], width=30),
+            Col("Class", lambda c: c["en"], width=26),
+            Col("所数", lambda c: c["n"], N0),
+        ],
+        classes,
+    )
+    if r["statuses"]["below"]:
+        s.table(
+            [
+                Col("未达要求的学校：达标项数", lambda b: b["met"], N0, 30),
+                Col("低于85%项数", lambda b: b["under_85"], N0, 26),
+                Col("所数", lambda b: b["n"], N0),
+            ],
+            r["statuses"]["below"],
+        )
+    s.sources(r["sources"]["statuses"])
+    s.heading("全部评估指标")
+    s.table(_item_cols(with_part=True), r["items"])
+    s.sources(r["sources"]["items"])
+
+
+def _ratio_shade(position: int):
+    def shade(section: dict) -> str | None:
+        value = section["values"][position]
+        if value is None:
+            return "na"
+        return None if value["met"] else "near" if value["at_least_85"] else "fail"
+
+    return shade
+
+
+def _sections(book: Book, r: dict) -> None:
+    s = book.sheet("学校资源配置")
+    lead = [
+        Col("学校标识码", lambda x: x["school_id"], width=13),
+        Col("学校名称", lambda x: x["school_name"], width=24),
+        Col("办学类型", lambda x: x["type_zh"], width=12),
+        Col("学段", lambda x: x["stage_zh"], width=6),
+        Col("在校生数", lambda x: x["students"], N0, 9),
+    ]
+    cols, groups = list(lead), [("学校（学部）", len(lead))]
+    for position, indicator in enumerate(r["indicators"]):
+        number = excel_format(0 if indicator["unit_en"] == "yuan per student" else 2)
+
+        def field(key, position=position):
+            return lambda x: x["values"][position][key] if x["values"][position] else None
+
+        shade = _ratio_shade(position)
+        cols += [
+            Col("值", field("value"), number, 9, shade),
+            Col("标准", field("standard"), number, 7),
+            Col("达标率", field("ratio_to_standard"), PCT, 8, shade),
+        ]
+        groups.append((f"{indicator['name']}（{indicator['unit']}）", 3))
+    tail = [
+        Col("达标项数", lambda x: x["indicators_met"], N0, 7),
+        Col("低于85%项数", lambda x: x["indicators_under_85"], N0, 8),
+        Col(
+            "类别",
+            lambda x: x["status_zh"],
+            width=22,
+            shade=lambda x: None if x["status"] in ("all_met", "complies") else "fail",
+        ),
+        Col("Status", lambda x: x["status_en"], width=22),
+    ]
+    cols += tail
+    groups.append(("达标情况", len(tail)))
+    s.table(cols, r["sections"], filters=True, freeze_cols=2, group_headers=groups)
+    s.ws.set_row(0, 45)
+    s.sources(r["sources"]["ratios"] + r["sources"]["statuses"])
+
+
+def _coefficients(book: Book, r: dict) -> None:
+    s = book.sheet("差异系数")
+    cols = [
+        Col("学段", lambda c: c["stage_zh"], width=6),
+        Col("指标", lambda c: c["indicator_name"], width=34, wrap=True),
+        Col("简称", lambda c: c["short"], width=16),
+        Col("Indicator", lambda c: c["name_en"], width=30, wrap=True),
+        Col("参评学校数", lambda c: c["sections"], N0, 8),
+        Col("学生数", lambda c: c["students"], N0, 9),
+        Col("县域均值 X̄", lambda c: c["county_value"], N2, 10),
+        Col("标准差 S", lambda c: c["std_dev"], N2, 10),
+        Col("差异系数 CV", lambda c: c["cv"], CV, 9, lambda c: shade_passed(c["passed"])),
+        Col("上限", lambda c: c["cv_limit"], N2, 7),
+        Col("结论", lambda c: c["result_zh"], width=10, shade=lambda c: shade_passed(c["passed"])),
+        Col("Result", lambda c: c["result_en"], width=12),
+        Col("说明", lambda c: c["note"], width=30, wrap=True),
+    ]
+    first, last = s.table(cols, r["coefficients"], filters=True, freeze_cols=0)
+    s.sources(r["sources"]["coefficients"])
+    anchor = s.row + 1
+    for stage in ("primary", "junior"):
+        rows = [i for i, c in enumerate(r["coefficients"]) if c["stage"] == stage]
+        if not rows:
+            continue
+        top, bottom = first + rows[0], first + rows[-1]
+        name = r["coefficients"][rows[0]]["stage_zh"]
+        chart = book.workbook.add_chart({"type": "column"})
+        chart.add_series(
+            {
+                "name": "差异系数",
+                "categories": ["差异系数", top, 2, bottom, 2],
+                "values": ["差异系数", top, 8, bottom, 8],
+                "fill": {"color": "#3A6EA5"},
+                "data_labels": {"value": True, "num_format": CV},
+            }
+        )
+        limit = book.workbook.add_chart({"type": "line"})
+        limit.add_series(
+            {
+                "name": "上限",
+                "categories": ["差异系数", top, 2, bottom, 2],
+                "values": ["差异系数", top, 9, bottom, 9],
+                "line": {"color": "#C0392B", "dash_type": "dash", "width": 1.5},
+                "marker": {"type": "none"},
+            }
+        )
+        chart.combine(limit)
+        chart.set_title({"name": f"{name}各项指标差异系数与上限"})
+        chart.set_y_axis({"min": 0, "num_format": "0.00", "major_gridlines": {"visible": False}})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 720, "height": 300})
+        s.ws.insert_chart(anchor, 1, chart)
+        anchor += 16
+    del last
+
+
+def _items_sheet(book: Book, name: str, r: dict, parts: tuple[str, ...]) -> None:
+    s = book.sheet(name)
+    rows = [i for i in r["items"] if i["part"] in parts]
+    s.table(_item_cols(with_part=len(parts) > 1), rows, filters=True, freeze_cols=0)
+    s.sources(r["sources"]["items"])
+
+
+def _problems(book: Book, r: dict) -> None:
+    s = book.sheet("问题清单")
+    s.title("未达标或未判定的评估指标")
+    if r["problem_items"]:
+        s.table(_item_cols(with_part=True), r["problem_items"])
+    else:
+        s.note("全部评估指标达标。")
+    s.heading("未达要求的学校（学部）")
+    if r["problem_sections"]:
+        s.table(
+            [
+                Col("学校标识码", lambda x: x["school_id"], width=13),
+                Col("学校名称", lambda x: x["school_name"], width=24),
+                Col("学段", lambda x: x["stage_zh"], width=8),
+                Col("在校生数", lambda x: x["students"], N0, 9),
+                Col("达标项数", lambda x: x["indicators_met"], N0, 8),
+                Col("低于85%项数", lambda x: x["indicators_under_85"], N0, 8),
+                Col("未达标指标（达标率）", _not_met_text, width=50, wrap=True),
+                Col("类别", lambda x: x["status_zh"], width=20, shade=lambda x: "fail"),
+            ],
+            r["problem_sections"],
+        )
+    else:
+        s.note("所有参评学校（学部）均达到要求。")
+    s.sources(r["sources"]["problems"])
+    _remediation(s, r)
+
+
+def _not_met_text(section: dict) -> str:
+    parts = [f"{name} {ratio * 100:.1f}%" for name, ratio, _ in section["not_met"]]
+    return "；".join(parts) or (section["incomplete_reason"] or "")
+
+
+def _remediation(s: Sheet, r: dict) -> None:
+    rem = r["remediation"]
+    if rem is None:
+        s.heading("化解测算")
+        s.note("仓库中尚无化解测算表（marts.remediation_needs 等），本表只列出问题。")
+    else:
+        if rem["county"] is not None:
+            s.heading("化解测算：县域汇总（按学段、指标）")
+            s.table(
+                [
+                    Col("学段", lambda c: c["stage_zh"], width=13),
+                    Col("指标", lambda c: c["short"], width=24),
+                    Col("未达标学部数", lambda c: c["sections_below"], N0, 8),
+                    Col("缺口合计", lambda c: c["shortfall_total"], N2, 9),
+                    Col("单位", lambda c: c["unit_zh"], width=8),
+                    Col("费用(元)", lambda c: c["cost_yuan"], N0, 12),
+                    Col("现状CV", lambda c: c["cv_before"], CV, 8),
+                    Col("补足后CV", lambda c: c["cv_after_needs"], CV, 9),
+                    Col("上限", lambda c: c["cv_limit"], N2, 7),
+                    Col("为达CV另需", lambda c: c["extra_for_cv"], N2, 9),
+                    Col("另需费用(元)", lambda c: c["extra_cost_yuan"], N0, 12),
+                    Col("求解方法", lambda c: c["method"], width=24),
+                ],
+                rem["county"],
+            )
+            s.sources(r["sources"]["remediation_county"])
+        if rem["needs"] is not None:
+            s.heading("化解测算：各校（学部）需补足的资源")
+            s.table(
+                [
+                    Col("学校标识码", lambda n: n["school_id"], width=13),
+                    Col("学校名称", lambda n: n["school_name"], width=24),
+                    Col("学段", lambda n: n["stage_zh"], width=8),
+                    Col("指标", lambda n: n["short"], width=20),
+                    Col("现值", lambda n: n["value"], N2, 9),
+                    Col("标准", lambda n: n["standard"], N2, 7),
+                    Col("单位", lambda n: n["unit_zh"], width=8),
+                    Col("缺口（至标准）", lambda n: n["shortfall"], N2, 10),
+                    Col("缺口（至85%）", lambda n: n["shortfall_to_85"], N2, 10),
+                    Col("学校需增加", lambda n: n["school_addition"], N2, 10),
+                    Col("费用(元)", lambda n: n["cost_yuan"], N0, 12),
+                ],
+                rem["needs"],
+            )
+            s.sources(r["sources"]["needs"])
+        if rem["schools"] is not None:
+            s.heading("化解测算：各校专用教室、规模与班额")
+            s.table(
+                [
+                    Col("学校标识码", lambda x: x["school_id"], width=13),
+                    Col("学校名称", lambda x: x["school_name"], width=24),
+                    Col("需增音美教室(间)", lambda x: x["rooms_to_add"], N0, 10),
+                    Col("超规模学生(人)", lambda x: x["students_over_limit"], N0, 10),
+                    Col("超标准班额(个)", lambda x: x["oversized_classes"], N0, 10),
+                    Col("需增班级(个)", lambda x: x["classes_to_add"], N0, 10),
+                    Col("达到要求费用(元)", lambda x: x["cost_to_complies_yuan"], N0, 14),
+                    Col("全部达标费用(元)", lambda x: x["cost_to_all_met_yuan"], N0, 14),
+                ],
+                rem["schools"],
+            )
+            s.sources(r["sources"]["remediation_schools"])
+        if rem["cv_additions"] is not None:
+            s.heading("化解测算：为使差异系数达标的追加配置")
+            s.table(
+                [
+                    Col("学校标识码", lambda a: a["school_id"], width=13),
+                    Col("学校名称", lambda a: a["school_name"], width=24),
+                    Col("学段", lambda a: a["stage_zh"] or "全校", width=8),
+                    Col("指标", lambda a: a["short"], width=20),
+                    Col("追加", lambda a: a["addition"], N2, 9),
+                    Col("单位", lambda a: a["unit_zh"], width=8),
+                    Col("费用(元)", lambda a: a["cost_yuan"], N0, 12),
+                ],
+                rem["cv_additions"],
+            )
+            s.sources(r["sources"]["cv_additions"])
+    if r["plan_effect"] is not None:
+        s.heading("化解计划实施后的评估指标")
+        if r["verdict"]["plan"]:
+            s.line("计划实施后的结论", r["verdict"]["plan"]["zh"])
+        s.table(
+            [
+                Col("指标", lambda e: e["item_name"], width=30, wrap=True),
+                Col("Item", lambda e: e["name_en"], width=26, wrap=True),
+                Col("现状值", lambda e: e["actual_value"], N2, 10),
+                Col(
+                    "现状",
+                    lambda e: e["actual_zh"],
+                    width=10,
+                    shade=lambda e: shade_passed(e["actual_passed"]),
+                ),
+                Col("计划后值", lambda e: e["plan_value"], N2, 10),
+                Col(
+                    "计划后",
+                    lambda e: e["plan_zh"],
+                    width=10,
+                    shade=lambda e: shade_passed(e["plan_passed"]),
+                ),
+            ],
+            r["plan_effect"],
+        )
+        s.sources(r["sources"]["plan_effect"])
+
+
+def _monitoring(book: Book, r: dict) -> None:
+    s = book.sheet("动态监测")
+    mon = r["monitoring"]
+    if mon is None:
+        s.title("动态监测")
+        s.note(
+            "仓库中尚无动态监测表（marts.monitoring_index、marts.monitoring_summary、"
+            "marts.early_warnings），本表从略。"
+        )
+        return
+    s.title("动态监测")
+    if mon["summary"] is not None:
+        s.heading("综合发展指数")
+        s.table(
+            [
+                Col("学段", lambda x: x["stage_zh"], width=8),
+                Col("综合发展指数", lambda x: x["composite_index"], "0.0", 12),
+                Col(
+                    "等级",
+                    lambda x: x["level_zh"],
+                    width=10,
+                    shade=lambda x: "fail" if "fall" in (x["level"] or "") else None,
+                ),
+                Col("上升", lambda x: x["indicators_risen"], N0, 6),
+                Col("基本稳定", lambda x: x["indicators_stable"], N0, 8),
+                Col("下降", lambda x: x["indicators_fallen"], N0, 6),
+                Col("下降的指标", lambda x: x["fallen_zh"], width=40, wrap=True),
+            ],
+            mon["summary"],
+        )
+        s.sources(r["sources"]["monitoring_summary"])
+    if mon["index"] is not None:
+        s.heading("各监测指标发展指数（基期 = 100）")
+        s.table(
+            [
+                Col("学段", lambda x: x["stage_zh"], width=8),
+                Col("指标", lambda x: x["short"], width=20),
+                Col("基期", lambda x: x["baseline_year"], "0", 6),
+                Col("基期值", lambda x: x["baseline_value"], N2, 10),
+                Col("本期值", lambda x: x["value"], N2, 10),
+                Col(
+                    "指数",
+                    lambda x: x["index"],
+                    "0.0",
+                    8,
+                    shade=lambda x: "fail" if "fall" in (x["level"] or "") else None,
+                ),
+                Col("等级", lambda x: x["level_zh"], width=10),
+                Col("资源增长(%)", lambda x: x["resource_growth_pct"], "0.0", 10),
+                Col("学生增长(%)", lambda x: x["student_growth_pct"], "0.0", 10),
+                Col("说明", lambda x: x["note"], width=30, wrap=True),
+            ],
+            mon["index"],
+        )
+        s.sources(r["sources"]["monitoring_index"])
+    if mon["warnings"] is not None:
+        s.heading(f"预警（预测 {r['year'] + 1} 学年；预测不是评估结论）")
+        s.table(
+            [
+                Col("学校", lambda w: w["school_name"] or "县域（差异系数）", width=24),
+                Col("学段", lambda w: w["stage_zh"], width=8),
+                Col("指标", lambda w: w["short"], width=20),
+                Col("预测学生数", lambda w: w["projected_students"], N0, 10),
+                Col("预测值", lambda w: w["projected_value"], N2, 10),
+                Col("标准/上限", lambda w: w["standard"], N2, 10),
+                Col("预警", lambda w: w["warning_zh"], width=30, wrap=True),
+                Col("方法", lambda w: w["method"], width=24, wrap=True),
+            ],
+            mon["warnings"],
+        )
+        s.sources(r["sources"]["early_warnings"])
+
+
+def _data_quality(book: Book, r: dict) -> None:
+    s = book.sheet("数据质量")
+    s.title("读入的文件")
+    s.table(
+        [
+            Col("文件", lambda f: f["file"], width=28),
+            Col("类别", lambda f: f["file_kind"], width=11),
+            Col("状态", lambda f: f["status_zh"], width=8),
+            Col("编码", lambda f: f["encoding"], width=10),
+            Col("读入行", lambda f: f["rows_read"], N0, 9),
+            Col("接受", lambda f: f["rows_accepted"], N0, 9),
+            Col(
+                "拒绝",
+                lambda f: f["rows_rejected"],
+                N0,
+                8,
+                shade=lambda f: "fail" if f["rows_rejected"] else None,
+            ),
+            Col("SHA-256", lambda f: f["sha256"], width=20),
+        ],
+        r["quality"]["files"],
+    )
+    s.sources(r["sources"]["source_files"])
+    s.heading("被拒绝的数据行")
+    if r["quality"]["rejected"]:
+        s.table(
+            [
+                Col("文件", lambda x: x["file"], width=28),
+                Col("行号", lambda x: x["row_number"], N0, 7),
+                Col("列", lambda x: x["column_name"], width=14),
+                Col("规则", lambda x: x["rule"], width=14),
+                Col("值", lambda x: x["value"], width=14),
+                Col("问题与修改方法", lambda x: x["message"], width=70, wrap=True),
+                Col(
+                    "区县", lambda x: "未能确定" if x["unattributed"] else x["county_code"], width=9
+                ),
+            ],
+            r["quality"]["rejected"],
+        )
+    else:
+        s.note("没有被拒绝的数据行。")
+    s.sources(r["sources"]["rejected_rows"])
+
+
+def write_county(report: dict, path: Path) -> Path:
+    book = Book(path)
+    _overview(book, report)
+    _sections(book, report)
+    _coefficients(book, report)
+    _items_sheet(book, "政府保障", report, ("guarantee",))
+    _items_sheet(book, "教育质量", report, ("quality", "recognition", "veto"))
+    _problems(book, report)
+    _monitoring(book, report)
+    _data_quality(book, report)
+    return book.close()
