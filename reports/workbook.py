@@ -62,6 +62,7 @@ def _overview(book: Book, r: dict) -> None:
         classes,
     )
     if r["statuses"]["below"]:
+        s.heading("未达要求的学校（学部）：按达标项数")
         s.table(
             [
                 Col("未达要求的学校：达标项数", lambda b: b["met"], N0, 30),
