@@ -48,6 +48,20 @@ def _rect(x, y, w, h, fill, title) -> str:
     )
 
 
+def _cv_axis(x, left: float, right: float, y: float, top_value: float) -> list[str]:
+    """Tick marks every 0.1 (0.2 past 1) under a CV chart."""
+    step = 0.1 if top_value <= 1 else 0.2
+    ticks, body, v = [], [], 0.0
+    while v <= top_value + 1e-9:
+        ticks.append(round(v, 2))
+        v += step
+    body.append(_line(left, y, right, y, GRID))
+    for t in ticks:
+        body.append(_line(x(t), y, x(t), y + 4, GRID))
+        body.append(_text(x(t), y + 15, f"{t:.1f}", 10, "middle", "#777"))
+    return body
+
+
 def cv_bars(rows: list[dict]) -> Markup:
     """One stage: each indicator's CV as a bar, the stage's limit as a dashed line."""
     width, left, right, row_height, top = 560, 4, 56, 38, 26
@@ -78,9 +92,10 @@ def cv_bars(rows: list[dict]) -> Markup:
         body.append(_text(x(cv) + 4, y + 27, num(r["cv"], CV_DECIMALS), 12, fill=colour))
     bottom = top + len(rows) * row_height
     body.append(_line(left, top - 4, left, bottom, GRID))
+    body += _cv_axis(x, left, width - right, bottom + 2, top_value)
     body.append(_line(x(limit), top - 8, x(limit), bottom, FAIL, 1.5, "5 3"))
     body.append(_text(x(limit), top - 12, f"上限 {num(limit)}", 12, "middle", FAIL))
-    return _svg(width, bottom + 4, "各项指标差异系数与上限", body, wide=True)
+    return _svg(width, bottom + 22, "各项指标差异系数与上限", body, wide=True)
 
 
 def ratio_columns(panel: dict) -> Markup:
@@ -258,6 +273,7 @@ def cv_strips(rows: list[dict], limit: float) -> Markup:
                 f'fill-opacity="0.75"><title>{escape(title)}</title></circle>'
             )
     bottom = top + len(indicators) * row_height
+    body += _cv_axis(x, left, width - right, bottom + 2, top_value)
     body.append(_line(x(limit), top - 8, x(limit), bottom, FAIL, 1.5, "5 3"))
     body.append(_text(x(limit), top - 12, f"上限 {num(limit)}", 12, "middle", FAIL))
-    return _svg(width, bottom + 4, "各县差异系数", body, wide=True)
+    return _svg(width, bottom + 22, "各县差异系数", body, wide=True)

@@ -49,5 +49,10 @@ class Labels:
         """达标 / 未达标 / 未判定 for an item; 不存在 / 存在 for a veto."""
         return self.both("veto_passed" if part == "veto" else "passed", flag(passed))
 
+    def order(self, code_set: str) -> dict[str, int]:
+        """Each code's position in the label file: the order a report lists them in."""
+        codes = [code for (kind, code) in self._en if kind == code_set]
+        return {code: n for n, code in enumerate(codes)}
+
     def short(self, indicator: str) -> str:
         return self._zh.get(("indicator_short", indicator), self.zh("indicator", indicator))

@@ -348,7 +348,7 @@ def _monitoring(data: YearData, labels: Labels, code: str, names: dict) -> dict 
             **row,
             "stage_zh": labels.zh("stage", row.get("stage")),
             "short": labels.short(row["indicator"]) if row.get("indicator") else "",
-            "level_zh": labels.zh("level", row.get("level")) if row.get("level") else "",
+            "level_zh": labels.zh("level", row.get("level")) if row.get("level") else None,
         }
 
     summary = index = warnings = None
@@ -358,7 +358,11 @@ def _monitoring(data: YearData, labels: Labels, code: str, names: dict) -> dict 
             for r in data.of("marts.monitoring_summary", code).iter_rows(named=True)
         ]
     if data.has("marts.monitoring_index"):
-        index = [words(r) for r in data.of("marts.monitoring_index", code).iter_rows(named=True)]
+        order = labels.order("indicator_short")
+        index = sorted(
+            (words(r) for r in data.of("marts.monitoring_index", code).iter_rows(named=True)),
+            key=lambda r: (STAGES.index(r["stage"]), order.get(r["indicator"], len(order))),
+        )
     if data.has("marts.early_warnings"):
         warnings = [
             {
@@ -419,18 +423,23 @@ def _history(data: YearData, labels: Labels, code: str, indicators: list[dict]) 
 
 
 def _data_quality(data: YearData, labels: Labels, code: str) -> dict:
+    """The year's files, and the county's rejected rows; rows no county could be found for are
+    listed when the warehouse holds one county, else only counted."""
     files = [
         {**r, "status_zh": labels.zh("file_status", r["status"]), "sha": (r["sha256"] or "")[:12]}
         for r in data.tables["source_files"].iter_rows(named=True)
     ]
-    rejected = data.tables["rejected_rows"].filter(
-        (pl.col("county_code") == code) | pl.col("county_code").is_null()
-    )
+    rejected = data.tables["rejected_rows"]
+    unattributed = rejected.filter(pl.col("county_code").is_null())
+    own = rejected.filter(pl.col("county_code") == code)
+    if len(data.counties) == 1:
+        own = pl.concat([own, unattributed])
     return {
         "files": files,
         "rejected": [
-            {**r, "unattributed": r["county_code"] is None} for r in rejected.iter_rows(named=True)
+            {**r, "unattributed": r["county_code"] is None} for r in own.iter_rows(named=True)
         ],
+        "unattributed_elsewhere": unattributed.height if len(data.counties) > 1 else 0,
     }
 
 

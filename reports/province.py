@@ -11,7 +11,7 @@ import polars as pl
 from reports.charts import FAIL
 from reports.excel import Book, Col, shade_passed
 from reports.labels import Labels
-from reports.model import STAGES, STATUS_ORDER, _codes
+from reports.model import STAGES, STATUS_ORDER, _codes, indicator_order
 from reports.queries import YearData
 
 MOST_FAILED = 15  # items shown in the chart of the items failing most
@@ -53,7 +53,7 @@ def summary_report(data: YearData, labels: Labels) -> dict:
                 "en": labels.en("verdict", v["verdict"]),
                 "failed_zh": "、".join(names.get(c, c) for c in _codes(v["failed_items"])),
                 "statuses": {s: statuses.get((code, s), 0) for s in STATUS_ORDER},
-                "plan_zh": labels.zh("plan_verdict", plan) if plan else "",
+                "plan_zh": labels.zh("plan_verdict", plan) if plan else None,
                 "plan": plan,
             }
         )
@@ -80,14 +80,20 @@ def summary_report(data: YearData, labels: Labels) -> dict:
         }
         for row in tallies.iter_rows(named=True)
     ]
-    coefficients = [
-        {
-            **row,
-            "short": labels.short(row["indicator"]),
-            "stage_zh": labels.zh("stage", row["stage"]),
-        }
-        for row in data.tables["coefficients"].filter(pl.col("year") == year).iter_rows(named=True)
-    ]
+    order = {i["code"]: n for n, i in enumerate(indicator_order(data, labels))}
+    coefficients = sorted(
+        (
+            {
+                **row,
+                "short": labels.short(row["indicator"]),
+                "stage_zh": labels.zh("stage", row["stage"]),
+            }
+            for row in data.tables["coefficients"]
+            .filter(pl.col("year") == year)
+            .iter_rows(named=True)
+        ),
+        key=lambda c: (c["county_code"], STAGES.index(c["stage"]), order.get(c["indicator"], 99)),
+    )
     monitoring = None
     if data.has("marts.monitoring_summary"):
         monitoring = [

@@ -54,10 +54,15 @@ CORE_QUERIES = {
     "source_files": """
         SELECT file, file_kind, status, encoding, rows_read, rows_accepted, rows_rejected, sha256
         FROM audit.source_files WHERE year = $year ORDER BY file_kind, file""",
+    # Rows name their county, or their school (a teacher row): attributed through the sections.
     "rejected_rows": """
-        SELECT county_code, file, row_number, column_name, rule, value, message, school_id
-        FROM audit.rejected_rows WHERE year = $year
-        ORDER BY file, row_number, column_name""",
+        SELECT coalesce(r.county_code, s.county_code) AS county_code, r.file, r.row_number,
+               r.column_name, r.rule, r.value, r.message, r.school_id
+        FROM audit.rejected_rows AS r
+        LEFT JOIN (SELECT DISTINCT school_id, county_code FROM indicators.school_sections
+                   WHERE year = $year) AS s USING (school_id)
+        WHERE r.year = $year
+        ORDER BY r.file, r.row_number, r.column_name""",
     "code_labels": """
         SELECT code_set, code, label_zh FROM reference.code_labels
         WHERE year = $year AND code_set IN ('stage', 'school_type')""",

@@ -442,6 +442,11 @@ def _data_quality(book: Book, r: dict) -> None:
         )
     else:
         s.note("没有被拒绝的数据行。")
+    if r["quality"]["unattributed_elsewhere"]:
+        s.note(
+            f"另有 {r['quality']['unattributed_elsewhere']} 行被拒绝的数据无法确定所属区县，"
+            "见 audit.rejected_rows。"
+        )
     s.sources(r["sources"]["rejected_rows"])
 
 
