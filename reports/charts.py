@@ -64,7 +64,7 @@ def _cv_axis(x, left: float, right: float, y: float, top_value: float) -> list[s
 
 def cv_bars(rows: list[dict]) -> Markup:
     """One stage: each indicator's CV as a bar, the stage's limit as a dashed line."""
-    width, left, right, row_height, top = 560, 4, 56, 38, 26
+    width, left, right, row_height, top = 560, 14, 56, 38, 26
     limit = max((r["cv_limit"] for r in rows), default=0.5)
     top_value = max([limit * 1.25, *[(r["cv"] or 0) * 1.08 for r in rows]])
     plot = width - left - right
@@ -247,7 +247,7 @@ def count_bars(rows: list[tuple[str, int, str]], total: int, label: str) -> Mark
 
 def cv_strips(rows: list[dict], limit: float) -> Markup:
     """One stage across counties: per indicator, a dot per county's CV; the limit dashed."""
-    width, left, right, row_height, top = 560, 4, 20, 40, 26
+    width, left, right, row_height, top = 560, 14, 20, 40, 26
     values = [r["cv"] for r in rows if r["cv"] is not None]
     top_value = max([limit * 1.25, *[v * 1.08 for v in values]])
     plot = width - left - right
