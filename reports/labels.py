@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+STAGES = ("primary", "junior")  # the order reports list stages in
+
 
 def flag(value: bool | None) -> str:
     """The code of a TRUE / FALSE / NULL verdict in the label file."""

@@ -2,7 +2,7 @@
 page template and the workbook both render.
 
 Arranging, labelling and counting rows only: every figure shown is a column of a warehouse
-table, named in ``SOURCES`` (the page's "数据来源" lines).
+table, named in ``reports.sources`` (the page's "数据来源" lines).
 """
 
 from __future__ import annotations
@@ -11,105 +11,12 @@ from collections import defaultdict
 
 import polars as pl
 
-from reports.labels import Labels, flag
+from reports.labels import STAGES, Labels, flag
+from reports.plan_monitoring import codes, monitoring, plan_effect, remediation
 from reports.queries import YearData
+from reports.sources import SOURCES
 
 STATUS_ORDER = ("all_met", "complies", "below_standard", "incomplete")
-STAGES = ("primary", "junior")
-
-SOURCES = {
-    "verdict": [
-        ("marts.county_verdict", "verdict, items, items_passed, failed_items, summary"),
-        ("marts.county_compliance", "item_name, passed"),
-    ],
-    "plan": [("plan.county_verdict", "verdict, failed_items")],
-    "statuses": [
-        ("marts.school_compliance", "status, indicators_met, indicators_under_85 (学部计数)")
-    ],
-    "ratios": [
-        (
-            "marts.school_indicator_compliance",
-            "value, standard, ratio_to_standard, met, at_least_85",
-        )
-    ],
-    "coefficients": [
-        (
-            "marts.coefficients",
-            "sections, students, county_value, std_dev, cv, cv_limit, passed, note",
-        )
-    ],
-    "items": [("marts.county_compliance", "item_name, value, threshold, passed, detail")],
-    "problems": [
-        ("marts.county_compliance", "passed, detail"),
-        ("marts.school_compliance", "status, indicators_met, indicators_under_85"),
-        ("marts.school_indicator_compliance", "ratio_to_standard, met"),
-    ],
-    "needs": [
-        (
-            "marts.remediation_needs",
-            "value, standard, unit, shortfall, shortfall_to_85, school_addition, cost_yuan",
-        )
-    ],
-    "remediation_schools": [
-        (
-            "marts.remediation_schools",
-            "rooms_to_add, students_over_limit, oversized_classes, classes_to_add, "
-            "cost_to_complies_yuan, cost_to_all_met_yuan",
-        )
-    ],
-    "remediation_county": [
-        (
-            "marts.remediation_county",
-            "sections_below, shortfall_total, unit, cost_yuan, cv_before, cv_after_needs, "
-            "cv_limit, extra_for_cv, extra_cost_yuan, method",
-        )
-    ],
-    "cv_additions": [
-        ("marts.remediation_cv_additions", "addition, unit, cost_yuan"),
-    ],
-    "plan_effect": [
-        ("marts.plan_effect", "actual_value, actual_passed, plan_value, plan_passed"),
-        ("plan.county_verdict", "verdict"),
-    ],
-    "monitoring_summary": [
-        (
-            "marts.monitoring_summary",
-            "composite_index, level, indicators_risen, indicators_stable, indicators_fallen, "
-            "fallen",
-        )
-    ],
-    "monitoring_index": [
-        (
-            "marts.monitoring_index",
-            "baseline_year, baseline_value, value, index, level, resource_growth_pct, "
-            "student_growth_pct, note",
-        )
-    ],
-    "early_warnings": [
-        (
-            "marts.early_warnings",
-            "projected_students, projected_value, standard, warning, method",
-        )
-    ],
-    "history": [
-        ("marts.coefficients", "county_value, cv (各年)"),
-        ("reference.standards", "standard"),
-        ("marts.county_verdict", "verdict, items_passed, items, failed_items (各年)"),
-    ],
-    "source_files": [
-        (
-            "audit.source_files",
-            "file, file_kind, status, encoding, rows_read, rows_accepted, rows_rejected, sha256",
-        )
-    ],
-    "rejected_rows": [
-        ("audit.rejected_rows", "file, row_number, column_name, rule, value, message")
-    ],
-}
-
-
-def rows(frame: pl.DataFrame) -> list[dict]:
-    return frame.to_dicts()
 
 
 def indicator_order(data: YearData, labels: Labels) -> list[dict]:
@@ -141,8 +48,8 @@ def _verdict(data: YearData, labels: Labels, code: str, items: list[dict]) -> di
         **row,
         "zh": zh,
         "en": en,
-        "failed": [(c, name.get(c, c)) for c in _codes(row["failed_items"])],
-        "not_judged": [(c, name.get(c, c)) for c in _codes(row["incomplete_items"])],
+        "failed": [(c, name.get(c, c)) for c in codes(row["failed_items"])],
+        "not_judged": [(c, name.get(c, c)) for c in codes(row["incomplete_items"])],
         "plan": None,
     }
     if data.has("plan.county_verdict") and row["verdict"] != "recognised":
@@ -153,13 +60,9 @@ def _verdict(data: YearData, labels: Labels, code: str, items: list[dict]) -> di
                 "verdict": p["verdict"],
                 "zh": labels.zh("plan_verdict", p["verdict"]),
                 "en": labels.en("plan_verdict", p["verdict"]),
-                "failed": [(c, name.get(c, c)) for c in _codes(p["failed_items"])],
+                "failed": [(c, name.get(c, c)) for c in codes(p["failed_items"])],
             }
     return verdict
-
-
-def _codes(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
 def _statuses(sections: pl.DataFrame, labels: Labels) -> dict:
@@ -289,100 +192,6 @@ def _school_names(section_rows: list[dict]) -> dict[str, str]:
     return {s["school_id"]: s["school_name"] for s in section_rows}
 
 
-def _remediation(data: YearData, labels: Labels, code: str, names: dict) -> dict | None:
-    tables = {
-        "needs": "marts.remediation_needs",
-        "schools": "marts.remediation_schools",
-        "county": "marts.remediation_county",
-        "cv_additions": "marts.remediation_cv_additions",
-    }
-    if not any(data.has(t) for t in tables.values()):
-        return None
-    result = {}
-    for key, table in tables.items():
-        if not data.has(table):
-            result[key] = None
-            continue
-        result[key] = [
-            {
-                **row,
-                "school_name": names.get(row.get("school_id"), row.get("school_id")),
-                "stage_zh": labels.zh("stage", row.get("stage")),
-                "short": labels.short(row["indicator"]) if "indicator" in row else "",
-                "unit_zh": labels.zh("unit", row.get("unit")),
-            }
-            for row in data.of(table, code).iter_rows(named=True)
-        ]
-    return result
-
-
-def _plan_effect(data: YearData, labels: Labels, code: str, items: list[dict]) -> list | None:
-    if not data.has("marts.plan_effect"):
-        return None
-    by_item = {i["item"]: i for i in items}
-    result = []
-    for row in data.of("marts.plan_effect", code).iter_rows(named=True):
-        item = by_item.get(row["item"], {})
-        part = item.get("part", "")
-        result.append(
-            {
-                **row,
-                "item_name": item.get("item_name", labels.zh("item", row["item"])),
-                "name_en": labels.en("item", row["item"]),
-                "sort_order": item.get("sort_order", 999),
-                "actual_zh": labels.verdict_of(row["actual_passed"], part)[0],
-                "plan_zh": labels.verdict_of(row["plan_passed"], part)[0],
-                "changed": row["actual_passed"] != row["plan_passed"],
-            }
-        )
-    return sorted(result, key=lambda r: r["sort_order"])
-
-
-def _monitoring(data: YearData, labels: Labels, code: str, names: dict) -> dict | None:
-    tables = ("marts.monitoring_summary", "marts.monitoring_index", "marts.early_warnings")
-    if not any(data.has(t) for t in tables):
-        return None
-
-    def words(row):
-        return {
-            **row,
-            "stage_zh": labels.zh("stage", row.get("stage")),
-            "short": labels.short(row["indicator"]) if row.get("indicator") else "",
-            "level_zh": labels.zh("level", row.get("level")) if row.get("level") else None,
-        }
-
-    summary = index = warnings = None
-    if data.has("marts.monitoring_summary"):
-        summary = [
-            {**words(r), "fallen_zh": "、".join(labels.short(c) for c in _codes(r["fallen"]))}
-            for r in data.of("marts.monitoring_summary", code).iter_rows(named=True)
-        ]
-    if data.has("marts.monitoring_index"):
-        order = labels.order("indicator_short")
-        index = sorted(
-            (words(r) for r in data.of("marts.monitoring_index", code).iter_rows(named=True)),
-            key=lambda r: (STAGES.index(r["stage"]), order.get(r["indicator"], len(order))),
-        )
-    if data.has("marts.early_warnings"):
-        warnings = [
-            {
-                **words(r),
-                "school_name": names.get(r["school_id"], r["school_id"]) if r["school_id"] else "",
-                "warning_zh": _status_words(r["warning"], labels),
-            }
-            for r in data.of("marts.early_warnings", code).iter_rows(named=True)
-        ]
-    return {"summary": summary, "index": index, "warnings": warnings}
-
-
-def _status_words(text: str | None, labels: Labels) -> str:
-    """'complies → below_standard' → the statuses in words."""
-    text = text or ""
-    for status in ("below_standard", "all_met", "complies", "incomplete"):
-        text = text.replace(status, labels.zh("status", status))
-    return text
-
-
 def _history(data: YearData, labels: Labels, code: str, indicators: list[dict]) -> dict:
     coefficients = data.of("coefficients", code)
     standards = {
@@ -415,7 +224,7 @@ def _history(data: YearData, labels: Labels, code: str, indicators: list[dict]) 
         {
             **row,
             "zh": labels.zh("verdict", row["verdict"]),
-            "failed_zh": "、".join(labels.zh("item", c) for c in _codes(row["failed_items"])),
+            "failed_zh": "、".join(labels.zh("item", c) for c in codes(row["failed_items"])),
         }
         for row in data.of("verdicts", code).iter_rows(named=True)
     ]
@@ -469,9 +278,9 @@ def county_report(data: YearData, labels: Labels, code: str) -> dict:
         },
         "problem_items": [i for i in items if i["passed"] is not True],
         "problem_sections": [s for s in section_rows if s["status"] not in ("all_met", "complies")],
-        "remediation": _remediation(data, labels, code, names),
-        "plan_effect": _plan_effect(data, labels, code, items),
-        "monitoring": _monitoring(data, labels, code, names),
+        "remediation": remediation(data, labels, code, names),
+        "plan_effect": plan_effect(data, labels, code, items),
+        "monitoring": monitoring(data, labels, code, names),
         "history": _history(data, labels, code, indicators),
         "quality": _data_quality(data, labels, code),
         "sources": SOURCES,

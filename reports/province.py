@@ -10,8 +10,9 @@ import polars as pl
 
 from reports.charts import FAIL
 from reports.excel import Book, Col, shade_passed
-from reports.labels import Labels
-from reports.model import STAGES, STATUS_ORDER, _codes, indicator_order
+from reports.labels import STAGES, Labels
+from reports.model import STATUS_ORDER, indicator_order
+from reports.plan_monitoring import codes
 from reports.queries import YearData
 
 MOST_FAILED = 15  # items shown in the chart of the items failing most
@@ -51,7 +52,7 @@ def summary_report(data: YearData, labels: Labels) -> dict:
                 **v,
                 "zh": labels.zh("verdict", v["verdict"]),
                 "en": labels.en("verdict", v["verdict"]),
-                "failed_zh": "、".join(names.get(c, c) for c in _codes(v["failed_items"])),
+                "failed_zh": "、".join(names.get(c, c) for c in codes(v["failed_items"])),
                 "statuses": {s: statuses.get((code, s), 0) for s in STATUS_ORDER},
                 "plan_zh": labels.zh("plan_verdict", plan) if plan else None,
                 "plan": plan,
