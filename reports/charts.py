@@ -64,7 +64,7 @@ def _cv_axis(x, left: float, right: float, y: float, top_value: float) -> list[s
 
 def cv_bars(rows: list[dict]) -> Markup:
     """One stage: each indicator's CV as a bar, the stage's limit as a dashed line."""
-    width, left, right, row_height, top = 560, 14, 56, 38, 26
+    width, left, right, row_height, top = 440, 14, 50, 38, 26
     limit = max((r["cv_limit"] for r in rows), default=0.5)
     top_value = max([limit * 1.25, *[(r["cv"] or 0) * 1.08 for r in rows]])
     plot = width - left - right
@@ -142,7 +142,7 @@ def ratio_columns(panel: dict) -> Markup:
 
 def index_bars(rows: list[dict]) -> Markup:
     """One stage of the monitoring: each key indicator's index as a bar from 100."""
-    width, left, right, row_height, top = 560, 4, 70, 38, 24
+    width, left, right, row_height, top = 440, 4, 76, 38, 24
     values = [r["index"] for r in rows if r["index"] is not None]
     low = min([85.0, *[v - 3 for v in values]])
     high = max([115.0, *[v + 3 for v in values]])
@@ -233,7 +233,7 @@ def history_line(panel: dict, value_key: str = "value") -> Markup:
 
 def count_bars(rows: list[tuple[str, int, str]], total: int, label: str) -> Markup:
     """Labelled counts out of ``total`` (e.g. counties failing each item), longest first."""
-    width, left, right, row_height, top = 560, 4, 70, 34, 6
+    width, left, right, row_height, top = 440, 4, 56, 34, 6
     plot = width - left - right
     body = []
     for i, (name, n, colour) in enumerate(rows):
@@ -247,7 +247,7 @@ def count_bars(rows: list[tuple[str, int, str]], total: int, label: str) -> Mark
 
 def cv_strips(rows: list[dict], limit: float) -> Markup:
     """One stage across counties: per indicator, a dot per county's CV; the limit dashed."""
-    width, left, right, row_height, top = 560, 14, 20, 40, 26
+    width, left, right, row_height, top = 440, 14, 20, 40, 26
     values = [r["cv"] for r in rows if r["cv"] is not None]
     top_value = max([limit * 1.25, *[v * 1.08 for v in values]])
     plot = width - left - right

@@ -311,6 +311,20 @@ def test_every_sheet_names_its_sources(book):
         assert "数据来源：" in sheet_text(book[name]), name
 
 
+def test_item_words_agree_with_the_marts_item_names(warehouse):
+    """reference.report_labels names the items for years whose rows a report does not read
+    (the history); it must say what marts.county_compliance.item_name says."""
+    rows = query(
+        warehouse,
+        "SELECT DISTINCT c.item, c.item_name, l.label_zh, l.label_en "
+        "FROM marts.county_compliance c LEFT JOIN reference.report_labels l "
+        "ON l.year = c.year AND l.code_set = 'item' AND l.code = c.item",
+    )
+    assert len(rows) == 34
+    for item, name, label_zh, label_en in rows:
+        assert label_zh == name and label_en, item
+
+
 # --- the page ------------------------------------------------------------------------------
 
 
