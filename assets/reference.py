@@ -28,6 +28,7 @@ DESCRIPTIONS = {
     "code_labels": "代码标签 | codes with their Chinese labels and accepted spellings",
     "county_items": "县级指标项 | the items of the county file, their kind and meaning",
     "thresholds": "政府保障与质量指标阈值 | thresholds of the guarantee and quality items",
+    "report_labels": "报告用语 | codes in words for reports and summaries, Chinese and English",
 }
 
 

@@ -1,4 +1,5 @@
-"""``junheng``: run the warehouse job per school year, or validate input files without writing.
+"""``junheng``: run the warehouse job per school year, validate input files without writing,
+write a county's suggested remediation plan, or write the reports of a year.
 
 Exit codes: 0 success · 1 success, but rows were rejected (see audit.rejected_rows) ·
 2 command-line error · 3 a file or a year failed and that year was not written ·
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
                 help="write each step's seconds and the ingest stages' as JSON (benchmarks)",
             )
     _add_plan_parser(sub)
+    _add_report_parser(sub)
     return parser
 
 
@@ -221,6 +223,50 @@ def validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _add_report_parser(sub) -> None:
+    cmd = sub.add_parser(
+        "report",
+        help="write each county's workbook and page (and a summary of several counties) "
+        "for a year, from the warehouse",
+    )
+    cmd.add_argument(
+        "--warehouse", default=default_warehouse(), help="DuckDB file (default: %(default)s)"
+    )
+    cmd.add_argument("--year", type=int, required=True, help="school year, e.g. 2024")
+    cmd.add_argument("--county", help="one county code (default: every county, and a summary)")
+    cmd.add_argument(
+        "--out",
+        help="folder for the files (default: $JUNHENG_REPORTS or reports/ beside the warehouse)",
+    )
+
+
+def report(args: argparse.Namespace) -> int:
+    """Read the warehouse (read-only) and write the year's reports; no Dagster run needed."""
+    from assets.warehouse import WarehouseBusyError, connect
+    from reports.build import default_out_dir, write_reports
+    from reports.queries import ReportDataError
+
+    warehouse = Path(args.warehouse).resolve()
+    if not warehouse.is_file():
+        print(f"junheng: no warehouse at {warehouse}; run `junheng run` first", file=sys.stderr)
+        return USAGE
+    out_dir = Path(args.out).resolve() if args.out else default_out_dir(warehouse)
+    started = time.perf_counter()
+    try:
+        with connect(warehouse, read_only=True) as con:
+            written = write_reports(con, args.year, out_dir, args.county)
+    except WarehouseBusyError as exc:
+        print(f"junheng: {exc}", file=sys.stderr)
+        return WAREHOUSE_BUSY
+    except ReportDataError as exc:
+        print(f"junheng: {exc}", file=sys.stderr)
+        return USAGE
+    for path in written:
+        print(path)
+    print(f"{len(written)} files in {out_dir} ({time.perf_counter() - started:.1f} s)")
+    return OK
+
+
 def plan(args: argparse.Namespace) -> int:
     from assets.warehouse import WarehouseBusyError, connect
     from pipelines.suggested_plan import suggest, write_plan
@@ -273,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="dagster")
     warnings.formatwarning = lambda message, *_args, **_kw: f"junheng: warning: {message}\n"
     logging.getLogger("dagster").setLevel(logging.ERROR)
-    return {"run": run, "validate": validate, "plan": plan}[args.command](args)
+    return {"run": run, "validate": validate, "plan": plan, "report": report}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from assets.ingest import ingest_year, raw_files
 from assets.model_checks import MODEL_CHECKS, MODEL_FIGURES
 from assets.reference import reference_tables
 from assets.remediation_cv import remediation_cv
+from assets.report_files import report_definitions
 from assets.resources import (
     InputsResource,
     WarehouseResource,
@@ -35,7 +36,7 @@ def build_definitions(
     input_root: str | None = None, warehouse_path: str | None = None
 ) -> dg.Definitions:
     """Same assets, jobs and checks; resources pointed at the given folder and file."""
-    return dg.Definitions(
+    warehouse = dg.Definitions(
         assets=warehouse_assets(),
         jobs=[warehouse_job],
         schedules=[annual_ingestion],
@@ -46,6 +47,8 @@ def build_definitions(
         # Steps share one process: DuckDB admits one writer, and start-up stays under a second.
         executor=dg.in_process_executor,
     )
+    reports = report_definitions(warehouse_path or default_warehouse())
+    return dg.Definitions.merge(warehouse, reports)
 
 
 defs = build_definitions()

@@ -6,6 +6,7 @@ WAREHOUSE_JOB = "warehouse_job"
 
 warehouse_job = dg.define_asset_job(
     WAREHOUSE_JOB,
-    selection=dg.AssetSelection.all(),
+    # Reports are written by reports_job (assets/report_files.py), not on every ingest.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reports"),
     description="Ingest one school year's files and rebuild its indicators and marts.",
 )

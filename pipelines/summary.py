@@ -1,4 +1,6 @@
-"""What a run made, per county and year, read back from the warehouse."""
+"""What a run made, per county and year, read back from the warehouse, in words: statuses,
+stages, indicators and items by their Chinese names (reference.report_labels and code_labels,
+the marts' names); the verdict's code in brackets for scripts."""
 
 from __future__ import annotations
 
@@ -19,22 +21,31 @@ statuses AS (
            count(*) FILTER (WHERE status = 'incomplete') AS incomplete
     FROM marts.school_compliance WHERE year = $year GROUP BY ALL
 ),
+stages AS (
+    SELECT code, label_zh FROM reference.code_labels WHERE year = $year AND code_set = 'stage'
+),
 cvs AS (
-    SELECT year, county_code,
-           string_agg(stage || ' ' || indicator || ' ' || printf('%.3f', cv) || ' > '
-                      || printf('%.2f', cv_limit), '; ' ORDER BY stage, indicator)
-               FILTER (WHERE passed = FALSE) AS over_limit,
-           count(*) FILTER (WHERE passed IS NULL) AS not_judged
-    FROM marts.coefficients WHERE year = $year GROUP BY ALL
+    SELECT c.year, c.county_code,
+           string_agg(coalesce(stage.label_zh, c.stage) || ' ' || c.indicator_name || ' '
+                      || printf('%.3f', c.cv) || ' > ' || printf('%.2f', c.cv_limit), '; '
+                      ORDER BY c.stage DESC, c.indicator) FILTER (WHERE c.passed = FALSE)
+               AS over_limit,
+           count(*) FILTER (WHERE c.passed IS NULL) AS not_judged
+    FROM marts.coefficients c
+    LEFT JOIN stages stage ON stage.code = c.stage
+    WHERE c.year = $year GROUP BY ALL
 )
 SELECT s.county_code, s.county_name, s.evaluated, s.excluded, st.all_met, st.complies,
-       st.below_standard, st.incomplete, c.over_limit, c.not_judged,
-       v.verdict, v.failed_items, v.incomplete_items
+       st.below_standard, st.incomplete, c.over_limit, c.not_judged, v.verdict, v.summary
 FROM sections s
 LEFT JOIN statuses st USING (year, county_code)
 LEFT JOIN cvs c USING (year, county_code)
 LEFT JOIN marts.county_verdict v USING (year, county_code)
 ORDER BY county_code
+"""
+
+STATUS_SQL = """
+SELECT code, label_zh FROM reference.report_labels WHERE year = $year AND code_set = 'status'
 """
 
 REJECTED_SQL = """
@@ -44,6 +55,7 @@ FROM audit.rejected_rows WHERE year = $year GROUP BY file ORDER BY file
 
 
 def summarise(con: duckdb.DuckDBPyConnection, year: int) -> str:
+    words = dict(con.execute(STATUS_SQL, {"year": year}).fetchall())
     lines = []
     for row in con.execute(SUMMARY_SQL, {"year": year}).fetchall():
         (
@@ -58,25 +70,23 @@ def summarise(con: duckdb.DuckDBPyConnection, year: int) -> str:
             over_limit,
             not_judged,
             verdict,
-            failed,
-            unjudged,
+            summary,
         ) = row
-        lines.append(f"{year} {code} {name}: {evaluated} sections evaluated, {excluded} excluded")
+        counts = {"all_met": all_met, "complies": complies, "below_standard": below}
+        if incomplete:
+            counts["incomplete"] = incomplete
+        lines.append(f"{year} {code} {name}: 参评学校(学部) {evaluated} 个, 不参评 {excluded} 个")
         lines.append(
-            f"  status: {all_met} all_met, {complies} complies, {below} below_standard"
-            + (f", {incomplete} incomplete (data missing or rejected)" if incomplete else "")
+            "  学部达标情况: "
+            + "; ".join(f"{words.get(status, status)} {n}" for status, n in counts.items())
         )
         lines.append(
-            f"  CVs over their limit: {over_limit or 'none'}"
-            + (f"; {not_judged} CV(s) not judged (data incomplete)" if not_judged else "")
+            f"  差异系数超过上限: {over_limit or '无'}"
+            + (f"; {not_judged} 项未判定 (数据不完整)" if not_judged else "")
         )
-        lines.append(
-            f"  verdict: {verdict}"
-            + (f"; failed: {failed}" if failed else "")
-            + (f"; not judged (input missing or rejected): {unjudged}" if unjudged else "")
-        )
+        lines.append(f"  结论: {summary} [{verdict}]")
     rejected = con.execute(REJECTED_SQL, {"year": year}).fetchall()
     total = sum(r[1] for r in rejected)
-    lines.append(f"  rejected rows: {total}" + ("" if not total else " (audit.rejected_rows)"))
-    lines += [f"    {file}: {rows} row(s): {rules}" for file, rows, rules in rejected]
+    lines.append(f"  被拒绝的数据行: {total}" + ("" if not total else " (audit.rejected_rows)"))
+    lines += [f"    {file}: {rows} 行: {rules}" for file, rows, rules in rejected]
     return "\n".join(lines)

@@ -34,9 +34,15 @@ def test_run_prints_the_summary_and_exits_0(tmp_path, capsys):
     code = main(["run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb")])
     out = capsys.readouterr().out
     assert code == OK
-    assert "2024 110101 县110101: 1 sections evaluated, 0 excluded" in out
-    assert "status: 1 all_met, 0 complies, 0 below_standard" in out
-    assert "CVs over their limit: none" in out and "rejected rows: 0" in out
+    assert "2024 110101 县110101: 参评学校(学部) 1 个, 不参评 0 个" in out
+    assert (
+        "学部达标情况: 七项指标均达标 1; 达到要求（6项达标、余项不低于85%） 0; 未达要求，需化解 0"
+        in out
+    )
+    assert "差异系数超过上限: 无" in out and "被拒绝的数据行: 0" in out
+    # No county file: the verdict in words, its code in brackets, items by name, not code
+    assert "  结论: 数据不完整, 未作结论: 未判定项 规划布局合理；城乡四统一；" in out
+    assert "[incomplete]" in out and "G1" not in out
 
 
 def test_rejected_rows_exit_1_and_are_listed(tmp_path, capsys):
@@ -44,8 +50,8 @@ def test_rejected_rows_exit_1_and_are_listed(tmp_path, capsys):
     code = main(["run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb")])
     out = capsys.readouterr().out
     assert code == ROWS_REJECTED
-    assert "2024/teachers.csv: 1 row(s): code" in out
-    assert "CVs over their limit: junior backbone_teachers_per100 0.500 > 0.45" in out
+    assert "2024/teachers.csv: 1 行: code" in out
+    assert "差异系数超过上限: 初中 每百名学生拥有县级及以上骨干教师数 0.500 > 0.45" in out
 
 
 def test_file_failure_exits_3_and_names_file_and_fix(tmp_path, capsys):
@@ -102,7 +108,7 @@ def test_installed_console_script(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "sections evaluated" in result.stdout
+    assert "参评学校(学部)" in result.stdout
 
 
 @pytest.mark.parametrize("argv", [["run", "--year", "nineteen"], ["frobnicate"]])

@@ -228,6 +228,16 @@ def test_failing_county_is_not_recognised_with_its_failed_items(warehouse):
         "veto_key_schools",
     ]
     assert verdict["incomplete_items"] is None
+    # The summary names the same items in words (county_compliance.item_name), set off by ；
+    assert verdict["summary"] == (
+        "未达标: 16 / 34 项达标; 未达标项: 音乐美术专用教室；学校规模；班额；"
+        "不足100名学生学校按100人核定公用经费；特殊教育学校生均公用经费不低于6000元；"
+        "教师平均工资不低于公务员；教师5年360学时培训完成率100%；教师交流轮岗；"
+        "专任教师持证上岗率100%；城区和镇区公办小学、初中就近划片入学比例；"
+        "优质高中招生名额分配比例；留守儿童关爱体系与随迁子女公办就读比例；初中三年巩固率；"
+        "残疾儿童少年入学率；教师培训经费不低于公用经费预算5%；国家义务教育质量监测；社会认可度；"
+        "重点学校或重点班"
+    )
 
 
 def test_county_without_items_is_incomplete_not_judged(warehouse):
@@ -236,6 +246,9 @@ def test_county_without_items_is_incomplete_not_judged(warehouse):
     )[0]
     assert verdict["verdict"] == "incomplete"
     assert "G1" in verdict["incomplete_items"] and "recognition" in verdict["incomplete_items"]
+    assert verdict["summary"].startswith(
+        "数据不完整, 未作结论: 未判定项 规划布局合理；城乡四统一；"
+    )
     assert item(warehouse, g.NO_ITEMS, "G8")["detail"].startswith("missing or rejected")
 
 

@@ -7,7 +7,7 @@
 -- items_passed: 达标项数 | items met
 -- failed_items: 未达标项 | codes of the items not met
 -- incomplete_items: 未判定项 | codes of the items not judged because an input is missing or rejected
--- summary: 说明 | the verdict in one sentence
+-- summary: 说明 | the verdict in one sentence, naming the items in words (item_name of marts.county_compliance)
 WITH items AS (
     SELECT
         year,
@@ -17,7 +17,11 @@ WITH items AS (
         count(*) FILTER (WHERE passed) AS items_passed,
         string_agg(item, ', ' ORDER BY sort_order) FILTER (WHERE passed = FALSE) AS failed_items,
         string_agg(item, ', ' ORDER BY sort_order) FILTER (WHERE passed IS NULL)
-            AS incomplete_items
+            AS incomplete_items,
+        -- The same items in words for the summary: item names contain 、, so they are set off by ；
+        string_agg(item_name, '；' ORDER BY sort_order) FILTER (WHERE passed = FALSE) AS failed_names,
+        string_agg(item_name, '；' ORDER BY sort_order) FILTER (WHERE passed IS NULL)
+            AS incomplete_names
     FROM marts.county_compliance
     GROUP BY ALL
 )
@@ -38,9 +42,9 @@ SELECT
     CASE verdict
         WHEN 'recognised' THEN printf('达标: %d 项全部达标', items)
         WHEN 'not_recognised' THEN printf('未达标: %d / %d 项达标; 未达标项: %s', items_passed, items,
-            failed_items)
-        ELSE printf('数据不完整, 未作结论: 未判定项 %s', incomplete_items)
-            || coalesce('; 已知未达标项: ' || failed_items, '')
+            failed_names)
+        ELSE printf('数据不完整, 未作结论: 未判定项 %s', incomplete_names)
+            || coalesce('; 已知未达标项: ' || failed_names, '')
     END AS summary
 FROM items
 ORDER BY year, county_code

@@ -1,0 +1,31 @@
+"""How numbers are written in the page and the charts (the workbook keeps them as numbers with
+Excel formats of the same precision). Rounding belongs here, never in the warehouse."""
+
+from __future__ import annotations
+
+# decimals per indicator unit (reference.standards.unit): yuan in whole yuan, the rest to 0.01
+UNIT_DECIMALS = {"yuan per student": 0}
+CV_DECIMALS = 3
+
+
+def num(value, decimals: int = 2) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.{decimals}f}"
+
+
+def pct(ratio, decimals: int = 1) -> str:
+    """A ratio (1.0 = 100 %) as a percent."""
+    return "—" if ratio is None else f"{ratio * 100:.{decimals}f}%"
+
+
+def decimals_for(unit: str | None) -> int:
+    return UNIT_DECIMALS.get(unit or "", 2)
+
+
+def excel_format(decimals: int) -> str:
+    return "#,##0" if decimals == 0 else "#,##0." + "0" * decimals

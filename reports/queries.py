@@ -1,0 +1,293 @@
+"""The one place reports read the warehouse: one query per table, for every county of a year.
+
+Reports read the marts, and the audit and reference tables for data quality and words; they
+compute no figure the marts lack. Each query reads all counties of the year (or the one asked
+for) at once, so a province of 40 counties costs the same dozen queries as one county; the
+rows are then split by county in memory.
+
+Tables other branches add (remediation, plan, monitoring) are read only when the warehouse has
+them, by the column names CONTRACT.md gives them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from schemas.reference_data import load_reference
+
+_COUNTY = "($county IS NULL OR county_code = $county)"
+
+# name → SQL. $year is the report's year; the history reads every year up to it.
+CORE_QUERIES = {
+    "verdicts": f"""
+        SELECT year, county_code, county_name, verdict, items, items_passed, failed_items,
+               incomplete_items, summary
+        FROM marts.county_verdict WHERE year <= $year AND {_COUNTY}
+        ORDER BY county_code, year""",
+    "items": f"""
+        SELECT county_code, county_name, part, item, item_name, value, threshold, passed, detail,
+               sort_order
+        FROM marts.county_compliance WHERE year = $year AND {_COUNTY}
+        ORDER BY county_code, sort_order""",
+    "sections": f"""
+        SELECT county_code, school_id, school_name, school_type, stage, students, indicators,
+               indicators_met, indicators_under_85, indicators_missing, status, complies,
+               data_complete, incomplete_reason
+        FROM marts.school_compliance WHERE year = $year AND {_COUNTY}
+        ORDER BY county_code, stage DESC, school_id""",
+    "section_indicators": f"""
+        SELECT county_code, school_id, school_name, stage, indicator, value, standard,
+               ratio_to_standard, met, at_least_85
+        FROM marts.school_indicator_compliance WHERE year = $year AND {_COUNTY}
+        ORDER BY county_code, stage DESC, school_id, indicator""",
+    "coefficients": f"""
+        SELECT year, county_code, county_name, stage, indicator, indicator_name, sections,
+               students::BIGINT AS students, county_value, std_dev, cv, cv_limit, passed, note
+        FROM marts.coefficients WHERE year <= $year AND {_COUNTY}
+        ORDER BY county_code, year, stage DESC, indicator""",
+    "standards": """
+        SELECT year, stage, indicator, standard, unit, name_zh, name_en, sort_order
+        FROM reference.standards WHERE year <= $year ORDER BY year, stage DESC, sort_order""",
+    "source_files": """
+        SELECT file, file_kind, status, encoding, rows_read, rows_accepted, rows_rejected, sha256
+        FROM audit.source_files WHERE year = $year ORDER BY file_kind, file""",
+    # Rows name their county, or their school (a teacher row): attributed through the sections.
+    "rejected_rows": """
+        SELECT coalesce(r.county_code, s.county_code) AS county_code, r.file, r.row_number,
+               r.column_name, r.rule, r.value, r.message, r.school_id
+        FROM audit.rejected_rows AS r
+        LEFT JOIN (SELECT DISTINCT school_id, county_code FROM indicators.school_sections
+                   WHERE year = $year) AS s USING (school_id)
+        WHERE r.year = $year
+        ORDER BY r.file, r.row_number, r.column_name""",
+    "code_labels": """
+        SELECT code_set, code, label_zh FROM reference.code_labels
+        WHERE year = $year AND code_set IN ('stage', 'school_type')""",
+}
+
+LABELS_SQL = """
+    SELECT code_set, code, label_zh, label_en FROM reference.report_labels WHERE year = $year"""
+
+# Tables of CONTRACT.md that other branches add: read when present, by their contract columns.
+OPTIONAL_TABLES = {
+    "marts.remediation_needs": [
+        "county_code",
+        "school_id",
+        "stage",
+        "indicator",
+        "value",
+        "standard",
+        "unit",
+        "shortfall",
+        "shortfall_to_85",
+        "school_addition",
+        "cost_yuan",
+    ],
+    "marts.remediation_schools": [
+        "county_code",
+        "school_id",
+        "rooms_to_add",
+        "students_over_limit",
+        "oversized_classes",
+        "classes_to_add",
+        "cost_to_complies_yuan",
+        "cost_to_all_met_yuan",
+    ],
+    "marts.remediation_county": [
+        "county_code",
+        "stage",
+        "indicator",
+        "sections_below",
+        "shortfall_total",
+        "unit",
+        "cost_yuan",
+        "cv_before",
+        "cv_after_needs",
+        "cv_limit",
+        "extra_for_cv",
+        "extra_cost_yuan",
+        "method",
+    ],
+    "marts.remediation_cv_additions": [
+        "county_code",
+        "school_id",
+        "stage",
+        "indicator",
+        "addition",
+        "unit",
+        "cost_yuan",
+    ],
+    "plan.county_verdict": ["county_code", "verdict", "items", "items_passed", "failed_items"],
+    "marts.plan_effect": [
+        "county_code",
+        "item",
+        "actual_value",
+        "actual_passed",
+        "plan_value",
+        "plan_passed",
+    ],
+    "marts.monitoring_index": [
+        "county_code",
+        "stage",
+        "indicator",
+        "baseline_year",
+        "baseline_value",
+        "value",
+        "index",
+        "level",
+        "resource_growth_pct",
+        "student_growth_pct",
+        "note",
+    ],
+    "marts.monitoring_summary": [
+        "county_code",
+        "stage",
+        "composite_index",
+        "level",
+        "indicators_risen",
+        "indicators_stable",
+        "indicators_fallen",
+        "fallen",
+    ],
+    "marts.early_warnings": [
+        "county_code",
+        "school_id",
+        "stage",
+        "indicator",
+        "projected_students",
+        "projected_value",
+        "standard",
+        "warning",
+        "method",
+    ],
+}
+
+
+class ReportDataError(Exception):
+    """The warehouse cannot back the report asked for (no such year or county, a table is off
+    contract); the message says what to do."""
+
+
+def _labels(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
+    """The year's words from reference.report_labels; the bundled file for a warehouse built
+    before that table existed."""
+    if _existing_tables(con) >= {"reference.report_labels"}:
+        frame = con.sql(LABELS_SQL, params={"year": year}).pl()
+        if frame.height:
+            return frame
+    return load_reference("report_labels")
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.sql(
+        "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE NOT temporary"
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return {c for (c,) in rows}
+
+
+def optional_query(table: str) -> str:
+    columns = ", ".join(OPTIONAL_TABLES[table])
+    return f"SELECT {columns} FROM {table} WHERE year = $year AND {_COUNTY} ORDER BY ALL"
+
+
+@dataclass
+class YearData:
+    """Every row a report of one year needs, for all its counties, and the words for codes."""
+
+    year: int
+    tables: dict[str, pl.DataFrame]
+    labels: pl.DataFrame
+    present: set[str] = field(default_factory=set)  # optional tables the warehouse has
+    _by_county: dict[str, dict[str, pl.DataFrame]] = field(default_factory=dict, repr=False)
+
+    @property
+    def counties(self) -> list[tuple[str, str]]:
+        """(code, name) of the counties of the year, in code order."""
+        verdicts = self.tables["verdicts"].filter(pl.col("year") == self.year)
+        return list(
+            verdicts.select("county_code", "county_name").unique().sort("county_code").iter_rows()
+        )
+
+    def of(self, name: str, county_code: str) -> pl.DataFrame:
+        """The rows of table ``name`` for one county (an empty frame when it has none)."""
+        if name not in self._by_county:
+            parts = self.tables[name].partition_by("county_code", as_dict=True)
+            self._by_county[name] = {key[0]: part for key, part in parts.items()}
+        return self._by_county[name].get(county_code, self.tables[name].clear())
+
+    def has(self, table: str) -> bool:
+        return table in self.present
+
+
+def load(con: duckdb.DuckDBPyConnection, year: int, county: str | None = None) -> YearData:
+    """Read one year (all counties, or ``county``) with one query per table."""
+    params = {"year": year, "county": county}
+    existing = _existing_tables(con)
+    needed = {
+        "marts.county_verdict",
+        "marts.county_compliance",
+        "marts.school_compliance",
+        "marts.school_indicator_compliance",
+        "marts.coefficients",
+        "audit.source_files",
+    }
+    if not needed <= existing:
+        raise ReportDataError(
+            f"the warehouse lacks {', '.join(sorted(needed - existing))}: run `junheng run` "
+            "on the year's files first"
+        )
+    tables = {}
+    for name, sql in CORE_QUERIES.items():
+        query_params = {k: v for k, v in params.items() if f"${k}" in sql}
+        tables[name] = con.sql(sql, params=query_params).pl()
+    present = set()
+    for table, columns in OPTIONAL_TABLES.items():
+        if table not in existing:
+            continue
+        missing = [c for c in ["year", *columns] if c not in _columns(con, table)]
+        if missing:
+            raise ReportDataError(
+                f"{table} lacks column(s) {', '.join(missing)} that CONTRACT.md names; "
+                "rebuild the year with the current pipeline"
+            )
+        tables[table] = con.sql(optional_query(table), params=params).pl()
+        present.add(table)
+    data = YearData(year, tables, _labels(con, year), present)
+    if not data.counties:
+        raise ReportDataError(_nothing_found(con, year, county))
+    return data
+
+
+def _nothing_found(con: duckdb.DuckDBPyConnection, year: int, county: str | None) -> str:
+    rows = con.sql("SELECT DISTINCT year, county_code FROM marts.county_verdict").fetchall()
+    years = sorted({y for y, _ in rows})
+    counties = sorted(c for y, c in rows if y == year)
+    if county and counties:
+        shown = ", ".join(counties[:10]) + (" …" if len(counties) > 10 else "")
+        return f"no county {county} in {year} (counties there: {shown})"
+    return (
+        f"no year {year} in the warehouse (years there: {', '.join(map(str, years)) or 'none'}); "
+        f"run `junheng run --year {year}` first"
+    )
+
+
+def tables_read() -> set[str]:
+    """The warehouse tables the core queries read (the report assets' upstream)."""
+    from assets.sql_models import tables_read as read
+
+    tables = set()
+    for sql in [*CORE_QUERIES.values(), LABELS_SQL]:
+        tables |= read(sql.replace("$year", "0").replace("$county", "NULL"))
+    return tables

@@ -1,0 +1,518 @@
+"""The county report of the bundled sample: every figure of the workbook equals the warehouse's,
+the page says what the marts say (in words, with its sources), and a real Chromium opens it
+offline, draws its charts and renders its Chinese.
+
+The sample is run once for the module (three years, so the page has a history)."""
+
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote
+
+import dagster as dg
+import duckdb
+import openpyxl
+import pytest
+
+from assets.resources import DEFAULT_INPUT
+from pipelines.cli import OK, USAGE, main
+from pipelines.definitions import build_definitions
+from reports import queries
+from reports.build import write_reports
+from tests.helpers import QUIET, query, query_dicts, run_year
+from tests.report_helpers import (
+    CHROMIUM_ARGS,
+    FAIL_FILL,
+    NEAR_FILL,
+    chromium_path,
+    sheet_text,
+    table_rows,
+    visible_text,
+)
+
+YEAR, COUNTY = 2024, "500112"
+SHEETS = [
+    "概览",
+    "学校资源配置",
+    "差异系数",
+    "政府保障",
+    "教育质量",
+    "问题清单",
+    "动态监测",
+    "数据质量",
+]
+PASSED_WORDS = {True: "达标", False: "未达标", None: "未判定"}
+VETO_WORDS = {True: "不存在", False: "存在（一票否决）", None: "未判定"}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sample") / "junheng.duckdb"
+    for year in (2022, 2023, 2024):
+        assert run_year(DEFAULT_INPUT, path, year).success
+    return path
+
+
+@pytest.fixture(scope="module")
+def written(warehouse, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        paths = write_reports(con, YEAR, out)
+    return {p.suffix: p for p in paths}
+
+
+@pytest.fixture(scope="module")
+def book(written):
+    return openpyxl.load_workbook(written[".xlsx"])
+
+
+@pytest.fixture(scope="module")
+def page(written):
+    return written[".html"].read_text(encoding="utf-8")
+
+
+def items(warehouse):
+    return query_dicts(
+        warehouse,
+        "SELECT * FROM marts.county_compliance WHERE year = ? ORDER BY sort_order",
+        [YEAR],
+    )
+
+
+def words(item):
+    return (VETO_WORDS if item["part"] == "veto" else PASSED_WORDS)[item["passed"]]
+
+
+# --- names and layout ----------------------------------------------------------------------
+
+
+def test_one_workbook_and_one_page_named_as_the_contract_says(written):
+    assert sorted(p.name for p in written.values()) == [
+        f"{COUNTY}_{YEAR}_评估报告.html",
+        f"{COUNTY}_{YEAR}_评估报告.xlsx",
+    ]
+    # One county in the warehouse: no summary
+    assert not list(written[".xlsx"].parent.glob("*汇总*"))
+
+
+def test_sheets_in_the_order_of_the_evaluation(book):
+    assert book.sheetnames == SHEETS
+
+
+# --- the workbook, figure by figure --------------------------------------------------------
+
+
+def test_overview_verdict_and_every_item(book, warehouse):
+    ws = book["概览"]
+    lines = {row[0]: row[1] for row in ws.iter_rows(max_row=10, values_only=True) if row[0]}
+    verdict = query_dicts(warehouse, "SELECT * FROM marts.county_verdict WHERE year = ?", [YEAR])[0]
+    assert lines["区县代码"] == COUNTY and lines["学年"] == YEAR
+    assert lines["结论"] == "未达标" and lines["Verdict"] == "not recognised"
+    assert verdict["verdict"] == "not_recognised"
+    assert lines["说明"] == verdict["summary"]
+    assert (lines["达标项数"], lines["评估项数"]) == (verdict["items_passed"], verdict["items"])
+    rows = table_rows(ws, "指标")
+    expected = items(warehouse)
+    assert len(rows) == len(expected) == 34
+    for row, item in zip(rows, expected, strict=True):
+        assert row["指标"] == item["item_name"]
+        assert row["值"] == pytest.approx(item["value"], rel=1e-15)
+        assert row["标准"] == pytest.approx(item["threshold"], rel=1e-15)
+        assert row["结论"] == words(item)
+        assert row["具体情况"] == item["detail"]
+
+
+def test_overview_status_counts(book, warehouse):
+    ws = book["概览"]
+    counts = dict(
+        query(
+            warehouse,
+            "SELECT status, count(*) FROM marts.school_compliance WHERE year = ? GROUP BY ALL",
+            [YEAR],
+        )
+    )
+    rows = {r["类别"]: r["所数"] for r in table_rows(ws, "类别")}
+    # seed 002: 87 all met, 3 complying, 25 to remedy (2 with 5 met + 2 ≥ 85 %, 23 with 6 + 1)
+    assert counts == {"all_met": 87, "complies": 3, "below_standard": 25}
+    assert rows == {
+        "参评学校（学部）": 115,
+        "七项指标均达标": 87,
+        "达到要求（6项达标、余项不低于85%）": 3,
+        "未达要求，需化解": 25,
+    }
+    below = [
+        (r["未达要求的学校：达标项数"], r["低于85%项数"], r["所数"])
+        for r in table_rows(ws, "未达要求的学校：达标项数")
+    ]
+    assert below == [(6, 1, 23), (5, 0, 2)]
+
+
+def test_school_sheet_has_every_value_standard_and_ratio(book, warehouse):
+    ws = book["学校资源配置"]
+    indicators = [
+        i
+        for (i,) in query(
+            warehouse,
+            "SELECT indicator FROM reference.standards WHERE year = ? AND stage = 'primary' "
+            "ORDER BY sort_order",
+            [YEAR],
+        )
+    ]
+    expected = {
+        (r["school_id"], r["stage"], r["indicator"]): r
+        for r in query_dicts(
+            warehouse,
+            "SELECT * FROM marts.school_indicator_compliance WHERE year = ?",
+            [YEAR],
+        )
+    }
+    sections = {
+        (r["school_id"], r["stage"]): r
+        for r in query_dicts(
+            warehouse, "SELECT * FROM marts.school_compliance WHERE year = ?", [YEAR]
+        )
+    }
+    stage_of = {"小学": "primary", "初中": "junior"}
+    status_words = {
+        "all_met": "七项指标均达标",
+        "complies": "达到要求（6项达标、余项不低于85%）",
+        "below_standard": "未达要求，需化解",
+    }
+    assert ws.freeze_panes == "C3" and ws.auto_filter.ref == f"A2:AD{2 + len(sections)}"
+    seen = set()
+    shaded = 0
+    for row in ws.iter_rows(min_row=3, max_row=2 + len(sections)):
+        school_id, name, _type, stage, students = (c.value for c in row[:5])
+        key = (school_id, stage_of[stage])
+        section = sections[key]
+        seen.add(key)
+        assert (name, students) == (section["school_name"], section["students"])
+        for position, indicator in enumerate(indicators):
+            value, standard, ratio = row[5 + 3 * position : 8 + 3 * position]
+            want = expected[(*key, indicator)]
+            assert value.value == pytest.approx(want["value"], rel=1e-15)
+            assert standard.value == want["standard"]
+            assert ratio.value == pytest.approx(want["ratio_to_standard"], rel=1e-15)
+            # Failing cells shaded as the official forms do: red under 85 %, amber otherwise
+            fill = ratio.fill.fgColor.rgb
+            if want["met"]:
+                assert fill != FAIL_FILL and fill != NEAR_FILL
+            else:
+                assert fill == (NEAR_FILL if want["at_least_85"] else FAIL_FILL)
+                shaded += 1
+        met, under, status = (c.value for c in row[26:29])
+        assert (met, under) == (section["indicators_met"], section["indicators_under_85"])
+        assert status == status_words[section["status"]]
+    assert seen == set(sections)
+    not_met = query(
+        warehouse,
+        "SELECT count(*) FROM marts.school_indicator_compliance WHERE year = ? AND NOT met",
+        [YEAR],
+    )[0][0]
+    assert shaded == not_met > 0
+
+
+def test_coefficient_sheet_and_its_native_charts(book, warehouse):
+    ws = book["差异系数"]
+    rows = table_rows(ws, "学段")
+    expected = {
+        (r["stage"], r["indicator_name"]): r
+        for r in query_dicts(warehouse, "SELECT * FROM marts.coefficients WHERE year = ?", [YEAR])
+    }
+    stage_of = {"小学": "primary", "初中": "junior"}
+    assert len(rows) == len(expected) == 14
+    assert [r["学段"] for r in rows] == ["小学"] * 7 + ["初中"] * 7
+    for row in rows:
+        want = expected[(stage_of[row["学段"]], row["指标"])]
+        assert row["参评学校数"] == want["sections"] and row["学生数"] == want["students"]
+        assert row["县域均值 X̄"] == pytest.approx(want["county_value"], rel=1e-15)
+        assert row["标准差 S"] == pytest.approx(want["std_dev"], rel=1e-15)
+        assert row["差异系数 CV"] == pytest.approx(want["cv"], rel=1e-15)
+        assert row["上限"] == want["cv_limit"]
+        assert row["结论"] == {True: "未超过上限", False: "超过上限"}[want["passed"]]
+    # One column chart of the CVs per stage, combined with the limit as a line
+    assert len(ws._charts) == 2
+    for chart in ws._charts:
+        references = [s.val.numRef.f for s in chart.series]
+        assert references and all(r.startswith("差异系数!$I$") for r in references)
+
+
+@pytest.mark.parametrize(
+    "sheet, parts", [("政府保障", {"guarantee"}), ("教育质量", {"quality", "recognition", "veto"})]
+)
+def test_guarantee_and_quality_sheets(book, warehouse, sheet, parts):
+    rows = table_rows(book[sheet], "指标")
+    expected = [i for i in items(warehouse) if i["part"] in parts]
+    assert len(rows) == len(expected) == {"政府保障": 15, "教育质量": 16}[sheet]
+    for row, item in zip(rows, expected, strict=True):
+        assert row["指标"] == item["item_name"] and row["结论"] == words(item)
+        assert row["值"] == pytest.approx(item["value"], rel=1e-15)
+        assert row["标准"] == pytest.approx(item["threshold"], rel=1e-15)
+        assert row["具体情况"] == item["detail"]
+        if item["part"] in ("guarantee", "quality"):
+            assert row["序号"] == item["item"]
+
+
+def test_problem_sheet_lists_failing_items_and_sections(book, warehouse):
+    ws = book["问题清单"]
+    failing = [i for i in items(warehouse) if i["passed"] is not True]
+    rows = table_rows(ws, "指标")
+    assert [r["指标"] for r in rows] == [i["item_name"] for i in failing]
+    assert [r["具体情况"] for r in rows] == [i["detail"] for i in failing]
+    below = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.school_compliance WHERE year = ? AND status = 'below_standard'",
+        [YEAR],
+    )
+    sections = table_rows(ws, "学校标识码")
+    assert {(r["学校标识码"], r["达标项数"], r["低于85%项数"]) for r in sections} == {
+        (b["school_id"], b["indicators_met"], b["indicators_under_85"]) for b in below
+    }
+    # Each failing indicator by its short name and ratio, e.g. '生均体育运动场馆 66.2%'
+    ratios = dict(
+        ((s, st), r)
+        for s, st, r in query(
+            warehouse,
+            "SELECT school_id, stage, ratio_to_standard FROM marts.school_indicator_compliance "
+            "WHERE year = ? AND NOT met AND indicator = 'sports_area_per_student'",
+            [YEAR],
+        )
+    )
+    first = next(r for r in sections if "生均体育运动场馆" in r["未达标指标（达标率）"])
+    stage = {"小学": "primary", "初中": "junior"}[first["学段"]]
+    ratio = ratios[(first["学校标识码"], stage)]
+    assert f"生均体育运动场馆 {ratio * 100:.1f}%" in first["未达标指标（达标率）"]
+    # No remediation tables on this branch's warehouse: a short note, no empty table
+    assert "仓库中尚无化解测算表" in sheet_text(ws)
+
+
+def test_monitoring_sheet_is_a_short_note_without_its_tables(book):
+    ws = book["动态监测"]
+    text = sheet_text(ws)
+    assert "仓库中尚无动态监测表" in text and ws.max_row <= 3
+
+
+def test_data_quality_sheet_lists_every_source_file(book, warehouse):
+    rows = table_rows(book["数据质量"], "文件")
+    files = query_dicts(
+        warehouse, "SELECT * FROM audit.source_files WHERE year = ? ORDER BY file", [YEAR]
+    )
+    assert sorted((r["文件"], r["读入行"], r["接受"], r["拒绝"], r["SHA-256"]) for r in rows) == [
+        (f["file"], f["rows_read"], f["rows_accepted"], f["rows_rejected"], f["sha256"])
+        for f in files
+    ]
+    assert "没有被拒绝的数据行" in sheet_text(book["数据质量"])
+
+
+def test_every_sheet_names_its_sources(book):
+    for name in SHEETS:
+        if name == "动态监测":
+            continue
+        assert "数据来源：" in sheet_text(book[name]), name
+
+
+def test_item_words_agree_with_the_marts_item_names(warehouse):
+    """reference.report_labels names the items for years whose rows a report does not read
+    (the history); it must say what marts.county_compliance.item_name says."""
+    rows = query(
+        warehouse,
+        "SELECT DISTINCT c.item, c.item_name, l.label_zh, l.label_en "
+        "FROM marts.county_compliance c LEFT JOIN reference.report_labels l "
+        "ON l.year = c.year AND l.code_set = 'item' AND l.code = c.item",
+    )
+    assert len(rows) == 34
+    for item, name, label_zh, label_en in rows:
+        assert label_zh == name and label_en, item
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def test_page_is_self_contained(page):
+    # No script, stylesheet link, image, frame or font to fetch; the only URL is the SVG
+    # namespace, which browsers never request.
+    assert not re.search(r"<(script|link|img|iframe|object|embed)\b", page)
+    assert "url(" not in page and "@import" not in page and "@font-face" not in page
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) == {"http://www.w3.org/2000/svg"}
+
+
+def test_page_says_what_the_marts_say(page, warehouse):
+    text = visible_text(page)
+    verdict = query_dicts(warehouse, "SELECT * FROM marts.county_verdict WHERE year = ?", [YEAR])[0]
+    assert "渝北区(示例)义务教育优质均衡发展评估报告" in text
+    assert verdict["summary"] in text and "未达标" in text
+    for item in items(warehouse):
+        assert item["item_name"] in text and item["detail"] in text
+    for name, cv in query(
+        warehouse,
+        "SELECT indicator_name, cv FROM marts.coefficients WHERE year = ?",
+        [YEAR],
+    ):
+        assert name in text and f"{cv:.3f}" in text
+    # Seed 002's sentence, from the status counts
+    assert "115 所参评学校（学部）中：七项指标均达标 87 所" in text
+    assert "23 所 6 项指标达标、1 项低于标准值85%" in text
+
+
+def test_page_words_not_codes(page):
+    # Outside the 数据来源 lines, which name tables such as marts.school_compliance
+    text = visible_text(re.sub(r'<p class="source">.*?</p>', "", page))
+    for code in (
+        "all_met",
+        "below_standard",
+        "not_recognised",
+        "school_compliance",
+        "backbone_teachers_per100",
+    ):
+        assert code not in text, code
+    assert "未达要求，需化解" in text and "七项指标均达标" in text
+
+
+def test_page_names_table_and_columns_under_every_section(page):
+    sources = re.findall(r'<p class="source">数据来源：(.*?)</p>', page)
+    named = " ".join(sources)
+    for table in (
+        "marts.county_verdict",
+        "marts.school_compliance",
+        "marts.school_indicator_compliance",
+        "marts.coefficients",
+        "marts.county_compliance",
+        "audit.source_files",
+        "audit.rejected_rows",
+    ):
+        assert f"<code>{table}</code>" in named, table
+    assert len(sources) >= 12
+
+
+def test_page_charts_and_notes_for_absent_tables(page):
+    # 14 ratio panels, 2 CV charts, 14 history panels (three years in the warehouse)
+    assert page.count('<svg class="chart"') + page.count('<svg class="chart wide"') == 30
+    assert "<title>渝北区两路小学:" in page  # every bar names its school
+    text = visible_text(page)
+    assert "仓库中尚无动态监测表" in text and "仓库中尚无化解测算表" in text
+    assert "化解后达标" not in text  # no plan table: the verdict after a plan is not claimed
+
+
+# --- the browser ---------------------------------------------------------------------------
+
+
+def test_page_in_a_real_browser_offline(written, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    url = written[".html"].resolve().as_uri()
+    requests, errors = [], []
+
+    def route(r):  # only the page itself may load; anything else is recorded and refused
+        if unquote(r.request.url) != unquote(url):
+            requests.append(r.request.url)
+            return r.abort()
+        return r.continue_()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            for width, name in ((1280, "desktop"), (390, "phone")):
+                context = browser.new_context(viewport={"width": width, "height": 900})
+
+                context.route("**/*", route)
+                tab = context.new_page()
+                tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                tab.on("pageerror", lambda e: errors.append(str(e)))
+                tab.goto(url, wait_until="load")
+                charts = tab.evaluate(
+                    """() => Array.from(document.querySelectorAll('svg.chart')).map(s => {
+                        const b = s.getBoundingClientRect();
+                        return [b.width, b.height,
+                                s.querySelectorAll('rect, circle, polyline').length];
+                    })"""
+                )
+                assert len(charts) == 30
+                assert all(w > 100 and h > 50 and marks > 0 for w, h, marks in charts), charts
+                # No wider than the screen: a phone reader scrolls down, not sideways
+                assert tab.evaluate("document.documentElement.scrollWidth") <= width
+                glyphs = tab.evaluate(CJK_GLYPHS)
+                assert glyphs["ink"] > 0, "the CJK glyph drew nothing"
+                assert glyphs["cjk_differ"], "均 and 衡 drew the same box: no CJK font"
+                assert glyphs["tofu_stable"], "two unassigned code points drew differently"
+                assert glyphs["not_tofu"], "均 drew like an unassigned code point (tofu)"
+                tab.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+                context.close()
+        finally:
+            browser.close()
+    assert requests == [] and errors == []
+    assert (tmp_path / "phone.png").stat().st_size > 50_000
+
+
+# Draw two CJK characters and two unassigned code points (U+0379, U+0380) in the page's font.
+# The unassigned ones come out as the same fallback box ("tofu"); without a CJK font, so would
+# 均 and 衡.
+CJK_GLYPHS = """() => {
+    const font = '32px ' + getComputedStyle(document.body).fontFamily;
+    const pixels = ch => {
+        const c = document.createElement('canvas');
+        c.width = 48; c.height = 48;
+        const g = c.getContext('2d');
+        g.font = font; g.fillStyle = '#000'; g.textBaseline = 'top';
+        g.fillText(ch, 4, 4);
+        return Array.from(g.getImageData(0, 0, 48, 48).data.filter((_, i) => i % 4 === 3));
+    };
+    const a = pixels('均'), b = pixels('衡');
+    const tofu = pixels('\\u0379'), tofu2 = pixels('\\u0380');
+    const same = (x, y) => x.every((v, i) => v === y[i]);
+    return {ink: a.filter(v => v > 0).length, cjk_differ: !same(a, b),
+            tofu_stable: same(tofu, tofu2), not_tofu: !same(a, tofu)};
+}"""
+
+
+# --- the command and the assets ------------------------------------------------------------
+
+
+def test_report_command_writes_the_files_and_refuses_unknown_years(warehouse, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["report", "--warehouse", str(warehouse), "--year", "2023", "--out", str(out)]
+    assert main(args) == OK
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"{COUNTY}_2023_评估报告.html",
+        f"{COUNTY}_2023_评估报告.xlsx",
+    ]
+    assert main(["report", "--warehouse", str(warehouse), "--year", "2019"]) == USAGE
+    assert (
+        "no year 2019 in the warehouse (years there: 2022, 2023, 2024)" in capsys.readouterr().err
+    )
+    args = ["report", "--warehouse", str(warehouse), "--year", "2024", "--county", "999999"]
+    assert main(args) == USAGE
+    assert "no county 999999 in 2024 (counties there: 500112)" in capsys.readouterr().err
+    assert main(["report", "--warehouse", str(tmp_path / "none.duckdb"), "--year", "2024"]) == USAGE
+
+
+def test_report_assets_write_the_files_and_name_them_in_metadata(warehouse, tmp_path, monkeypatch):
+    copy = tmp_path / "junheng.duckdb"
+    shutil.copy(warehouse, copy)
+    monkeypatch.setenv("JUNHENG_REPORTS", str(tmp_path / "out"))
+    job = build_definitions(str(DEFAULT_INPUT), str(copy)).resolve_job_def("reports_job")
+    result = job.execute_in_process(
+        partition_key="2024", instance=dg.DagsterInstance.ephemeral(), run_config=QUIET
+    )
+    assert result.success
+    materialisations = [
+        e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+    ]
+    metadata = {m.asset_key.to_user_string(): m.metadata for m in materialisations}
+    files = metadata["reports/county_reports"]["files"].value
+    assert sorted(files) == sorted(
+        str(tmp_path / "out" / f"{COUNTY}_2024_评估报告{s}") for s in (".html", ".xlsx")
+    )
+    assert all(Path(f).is_file() for f in files)
+    assert metadata["reports/summary"]["files"].value == []  # one county: no summary
+    # Not part of warehouse_job: an ingest does not write reports
+    warehouse_job = build_definitions().resolve_job_def("warehouse_job")
+    assert not any(k.path[0] == "reports" for k in warehouse_job.asset_layer.selected_asset_keys)
+
+
+def test_report_assets_depend_on_the_tables_the_queries_read():
+    graph = build_definitions().resolve_asset_graph()
+    node = graph.get(dg.AssetKey(["reports", "county_reports"]))
+    deps = {k.to_user_string().replace("/", ".") for k in node.parent_keys}
+    assert deps == queries.tables_read()
+    assert {"marts.county_verdict", "marts.coefficients", "reference.report_labels"} <= deps
