@@ -33,32 +33,45 @@ INSTEAD = {
 }
 
 PLAN_SQL = """
-WITH needs AS (
+WITH stage_names AS (
+    SELECT code AS stage, label_zh AS stage_name
+    FROM reference.code_labels WHERE year = $year AND code_set = 'stage'
+),
+
+needs AS (
     SELECT
-        school_id,
-        school_name,
-        stage,
-        action,
-        unit,
-        indicator_name,
-        value,
-        standard,
-        CASE WHEN $target = 'all_met' THEN school_addition
-            ELSE school_addition_to_complies END AS amount
-    FROM marts.remediation_needs
-    WHERE year = $year AND county_code = $county
+        n.school_id,
+        n.school_name,
+        n.stage,
+        n.action,
+        n.unit,
+        n.indicator_name || ' (' || s.stage_name || ' ' || round(n.value, 2) || ' / '
+            || n.standard || ')' AS why,
+        CASE WHEN $target = 'all_met' THEN n.school_addition
+            ELSE n.school_addition_to_complies END AS amount
+    FROM marts.remediation_needs AS n
+    INNER JOIN stage_names AS s ON s.stage = n.stage
+    WHERE n.year = $year AND n.county_code = $county
 ),
 
 schools AS (
     SELECT * FROM marts.remediation_schools WHERE year = $year AND county_code = $county
+),
+
+classes AS (
+    SELECT school_id, school_name, 'primary' AS stage, primary_classes_to_add AS classes,
+        primary_oversized_classes AS oversized
+    FROM schools
+    UNION ALL
+    SELECT school_id, school_name, 'junior', junior_classes_to_add, junior_oversized_classes
+    FROM schools
 )
 
-SELECT school_id, stage, action, amount,
-    school_name || ': ' || indicator_name || ' ' || round(value, 2) || ' / ' || standard AS note
+SELECT school_id, stage, action, amount, school_name || ': ' || why AS note
 FROM needs WHERE unit = 'teachers' AND amount > 0
 UNION ALL
 SELECT school_id, NULL, action, max(amount),
-    any_value(school_name) || ': ' || string_agg(DISTINCT indicator_name || ' ' || stage, '、')
+    any_value(school_name) || ': ' || string_agg(why, '; ' ORDER BY why)
 FROM needs WHERE unit <> 'teachers' GROUP BY school_id, action HAVING max(amount) > 0
 UNION ALL
 SELECT school_id, NULL, 'music_rooms', music_rooms_to_add, school_name || ': G3 音乐专用教室'
@@ -67,15 +80,18 @@ UNION ALL
 SELECT school_id, NULL, 'art_rooms', art_rooms_to_add, school_name || ': G3 美术专用教室'
 FROM schools WHERE art_rooms_to_add > 0
 UNION ALL
-SELECT school_id, 'primary', 'classes', primary_classes_to_add, school_name || ': G5 小学'
-FROM schools WHERE primary_classes_to_add > 0 OR primary_oversized_classes > 0
+SELECT c.school_id, c.stage, 'classes', c.classes,
+    c.school_name || ': G5 ' || s.stage_name || '超标准班额 ' || c.oversized || ' 个, '
+    || CASE WHEN c.classes > 0 THEN '增 ' || c.classes || ' 班' ELSE '班数够, 重新编班' END
+FROM classes AS c
+INNER JOIN stage_names AS s ON s.stage = c.stage
+WHERE c.classes > 0 OR c.oversized > 0
 UNION ALL
-SELECT school_id, 'junior', 'classes', junior_classes_to_add, school_name || ': G5 初中'
-FROM schools WHERE junior_classes_to_add > 0 OR junior_oversized_classes > 0
-UNION ALL
-SELECT c.school_id, c.stage, a.action, c.addition, c.school_name || ': 差异系数 ' || c.indicator
+SELECT c.school_id, c.stage, a.action, c.addition,
+    c.school_name || ': 缩小' || coalesce(s.stage_name, '') || '校际差异 (' || a.label_zh || ')'
 FROM marts.remediation_cv_additions AS c
 INNER JOIN reference.plan_actions AS a ON a.year = c.year AND a.indicator = c.indicator
+LEFT JOIN stage_names AS s ON s.stage = c.stage
 WHERE c.year = $year AND c.county_code = $county AND c.target = $target AND c.addition > 0
 ORDER BY 1, 3, 2
 """

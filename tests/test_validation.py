@@ -72,6 +72,7 @@ def test_the_valid_year_is_accepted_whole(tmp_path):
         "rooms": 2,
         "finance": 3,
         "county": 3,
+        "plan": 0,  # optional, absent
     }
     county = result.accepted["county"].sort("item").select("item", "value_number", "value_yes")
     assert county.rows() == [

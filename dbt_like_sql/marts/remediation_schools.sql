@@ -41,9 +41,9 @@ classes AS (
         s.year,
         s.school_id,
         sum(greatest(ceil(s.students / l.max_primary) - s.classes, 0))
-            FILTER (WHERE s.stage = 'primary') AS primary_classes_to_add,
+            FILTER (WHERE s.stage = 'primary')::INTEGER AS primary_classes_to_add,
         sum(greatest(ceil(s.students / l.max_junior) - s.classes, 0))
-            FILTER (WHERE s.stage = 'junior') AS junior_classes_to_add
+            FILTER (WHERE s.stage = 'junior')::INTEGER AS junior_classes_to_add
     FROM indicators.school_sections AS s
     INNER JOIN limits AS l ON l.year = s.year
     GROUP BY ALL
