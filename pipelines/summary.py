@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 SUMMARY_SQL = """
@@ -43,7 +45,8 @@ FROM audit.rejected_rows WHERE year = $year GROUP BY file ORDER BY file
 """
 
 
-def summarise(con: duckdb.DuckDBPyConnection, year: int) -> str:
+def summarise(con: duckdb.DuckDBPyConnection, year: int, input_root: Path = Path()) -> str:
+    """The year's figures per county; files named under ``input_root`` as the CLI prints paths."""
     lines = []
     for row in con.execute(SUMMARY_SQL, {"year": year}).fetchall():
         (
@@ -78,5 +81,5 @@ def summarise(con: duckdb.DuckDBPyConnection, year: int) -> str:
     rejected = con.execute(REJECTED_SQL, {"year": year}).fetchall()
     total = sum(r[1] for r in rejected)
     lines.append(f"  rejected rows: {total}" + ("" if not total else " (audit.rejected_rows)"))
-    lines += [f"    {file}: {rows} row(s): {rules}" for file, rows, rules in rejected]
+    lines += [f"    {input_root / file}: {rows} row(s): {rules}" for file, rows, rules in rejected]
     return "\n".join(lines)

@@ -3,7 +3,6 @@
 import logging
 import os
 
-import dagster as dg
 import pytest
 
 from assets.reading import InputFileError, find_year_files
@@ -11,7 +10,7 @@ from pipelines.definitions import build_definitions
 from pipelines.generate import generate
 from pipelines.jobs import WAREHOUSE_JOB
 from tests import district as d
-from tests.helpers import QUIET, query, write_year
+from tests.helpers import QUIET, instance_with_years, query, write_year
 
 
 def test_no_clear_teacher_id_in_tables_logs_or_event_metadata(tmp_path, caplog):
@@ -21,7 +20,7 @@ def test_no_clear_teacher_id_in_tables_logs_or_event_metadata(tmp_path, caplog):
     files["teachers"][1]["teacher_id"] = national  # a duplicate: rejected, value and raw row
     write_year(tmp_path / "in", 2024, files)
     clear = {t["teacher_id"] for t in files["teachers"]}
-    instance = dg.DagsterInstance.ephemeral()
+    instance = instance_with_years(2024)
     job = build_definitions(str(tmp_path / "in"), str(tmp_path / "w.duckdb")).resolve_job_def(
         WAREHOUSE_JOB
     )
@@ -84,7 +83,9 @@ def test_province_run_loses_no_row(tmp_path):
     job = build_definitions(str(tmp_path / "province"), str(tmp_path / "w.duckdb")).resolve_job_def(
         WAREHOUSE_JOB
     )
-    assert job.execute_in_process(partition_key="2024", run_config=QUIET).success
+    assert job.execute_in_process(
+        partition_key="2024", instance=instance_with_years(2024), run_config=QUIET
+    ).success
     files = query(
         tmp_path / "w.duckdb",
         "SELECT file_kind, rows_read, rows_accepted, rows_rejected FROM audit.source_files",
