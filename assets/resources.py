@@ -29,6 +29,10 @@ class WarehouseResource(dg.ConfigurableResource):
     file only when the whole year succeeded (``assets.year_build``, ``assets.warehouse``)."""
 
     path: str
+    # How long a run waits for another run to release the warehouse before it gives up. The
+    # UI, the schedule and the sensor queue runs and should not lose one to a moment's overlap;
+    # `junheng run` stops at once and says who holds it (0).
+    lock_wait_seconds: int = 900
 
     def connect(self, read_only: bool = False):
         return warehouse.connect(self.path, read_only=read_only)

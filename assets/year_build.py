@@ -15,7 +15,7 @@ SQL), code version, checks and metadata; selecting any of them builds the whole 
 """
 
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -30,6 +30,7 @@ from assets.sql_models import SqlModel, build_model, discover_models, model_spec
 from assets.validate_year import ValidatedYear
 from assets.warehouse import (
     DUCKDB_POOL,
+    WarehouseBusyError,
     check_name,
     connect,
     discard_build,
@@ -40,6 +41,7 @@ from assets.warehouse import (
 )
 
 BUILD_STEP = "build_year"
+LOCK_RETRY_SECONDS = 5
 SOURCE_FILES = dg.AssetKey(["audit", "source_files"])
 
 Events = list[dg.MaterializeResult | dg.AssetCheckResult]
@@ -56,6 +58,24 @@ def _stage(what: str):
         yield
     except duckdb.Error as exc:
         raise dg.Failure(description=f"{what}: {type(exc).__name__}: {exc}") from exc
+
+
+@contextmanager
+def _run_lock_waiting(published: Path, seconds: int, log):
+    """``run_lock``, retried for up to ``seconds`` while another run holds it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        lock = ExitStack()
+        try:
+            lock.enter_context(run_lock(published))
+            break
+        except WarehouseBusyError as exc:
+            if time.monotonic() >= deadline:
+                raise
+            log.info(f"waiting: {exc}")
+            time.sleep(LOCK_RETRY_SECONDS)
+    with lock:
+        yield
 
 
 def _write_year(
@@ -126,7 +146,7 @@ def year_build_asset() -> dg.AssetsDefinition:
         year = int(context.partition_key)
         published = Path(warehouse.path)
         check_name(published)
-        with run_lock(published):
+        with _run_lock_waiting(published, warehouse.lock_wait_seconds, context.log):
             validated = validate_inputs(
                 inputs.year_dir(year), year, warehouse.pseudonymiser(), context.log
             )

@@ -170,7 +170,9 @@ def run(args: argparse.Namespace) -> int:
     with instance:
         fail_runs_of_dead_processes(instance)
         add_years(instance, folders)  # the partitions: every year the input root has
-        job = build_definitions(str(input_root), str(warehouse)).resolve_job_def(WAREHOUSE_JOB)
+        # A second writer stops this command at once, naming who holds the warehouse.
+        defs = build_definitions(str(input_root), str(warehouse), lock_wait_seconds=0)
+        job = defs.resolve_job_def(WAREHOUSE_JOB)
         return _run_years(job, instance, years, warehouse, input_root, args.timings)
 
 

@@ -24,9 +24,11 @@ def warehouse_assets() -> list:
 
 
 def build_definitions(
-    input_root: str | None = None, warehouse_path: str | None = None
+    input_root: str | None = None, warehouse_path: str | None = None, lock_wait_seconds: int = 900
 ) -> dg.Definitions:
-    """Same assets, jobs, checks, schedule and sensor; resources pointed at the given paths."""
+    """Same assets, jobs, checks, schedule and sensor; resources pointed at the given paths.
+
+    ``lock_wait_seconds``: how long a run waits for another one to release the warehouse."""
     return dg.Definitions(
         assets=warehouse_assets(),
         jobs=[warehouse_job],
@@ -34,7 +36,9 @@ def build_definitions(
         sensors=[new_year_folders],
         resources={
             "inputs": InputsResource(root=input_root or default_input()),
-            "warehouse": WarehouseResource(path=warehouse_path or default_warehouse()),
+            "warehouse": WarehouseResource(
+                path=warehouse_path or default_warehouse(), lock_wait_seconds=lock_wait_seconds
+            ),
         },
         # One process per run: DuckDB admits one writer, and start-up stays under a second.
         executor=dg.in_process_executor,

@@ -12,10 +12,10 @@ import dagster as dg
 import pytest
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
-from assets import sql_models
+from assets import sql_models, year_build
 from assets.partitions import school_years
 from assets.year_build import BUILD_STEP
-from pipelines.cli import main
+from pipelines.cli import WAREHOUSE_BUSY, main
 from pipelines.definitions import build_definitions
 from pipelines.instance import DEFAULT_DAGSTER_HOME, PID_TAG, dagster_home, open_instance
 from tests import district as d
@@ -171,3 +171,47 @@ def test_a_successful_run_reports_every_table_once_after_publishing(tmp_path):
         if r.dagster_event and r.dagster_event.is_step_materialization
     )
     assert published < first_report
+
+
+HOLD_LOCK = (
+    "import sys, time; from pathlib import Path; from assets.warehouse import run_lock\n"
+    "with run_lock(Path(sys.argv[1])):\n"
+    "    print('ready', flush=True); time.sleep(float(sys.argv[2]))\n"
+)
+
+
+def _hold_run_lock(warehouse: Path, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(warehouse), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_DIR,
+    )
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_a_queued_run_waits_for_the_warehouse_and_the_command_does_not(
+    tmp_path, monkeypatch, capsys
+):
+    # Runs from the UI, the schedule or the sensor wait for another writer; `junheng run` stops.
+    monkeypatch.setattr(year_build, "LOCK_RETRY_SECONDS", 0.2)
+    write_year(tmp_path / "in", 2024, d.district())
+    warehouse = tmp_path / "w.duckdb"
+    holder = _hold_run_lock(warehouse, 3)
+    try:
+        instance = instance_with_years(2024)
+        result = run_year(tmp_path / "in", warehouse, 2024, instance)
+    finally:
+        holder.wait(timeout=60)
+    assert result.success
+    messages = [r.message for r in instance.all_logs(result.run_id)]
+    assert any(m.startswith("waiting: another junheng run") for m in messages)
+
+    holder = _hold_run_lock(warehouse, 30)
+    try:
+        code = main(["run", "--input", str(tmp_path / "in"), "--warehouse", str(warehouse)])
+    finally:
+        holder.kill()
+    assert code == WAREHOUSE_BUSY
+    assert "another junheng run" in capsys.readouterr().err
