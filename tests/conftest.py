@@ -1,3 +1,4 @@
+import atexit
 import os
 import shutil
 import tempfile
@@ -11,3 +12,4 @@ os.environ.setdefault("JUNHENG_PSEUDONYM_KEY", "test-key-0123456789abcdef")
 _home = Path(tempfile.mkdtemp(prefix="junheng-test-dagster-home-"))
 shutil.copy(Path(__file__).resolve().parent.parent / "dagster_home" / "dagster.yaml", _home)
 os.environ["DAGSTER_HOME"] = str(_home)
+atexit.register(shutil.rmtree, _home, ignore_errors=True)
