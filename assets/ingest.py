@@ -1,21 +1,21 @@
 """Ingestion: the year's raw files → validated staging tables and the audit trail.
 
-One multi-asset reads and validates every file of the year, then writes the staging tables,
-``audit.source_files`` and ``audit.rejected_rows`` in one transaction. A file that cannot be
-used at all stops the year before anything is written.
+Every file of the year is read and validated first; then the staging tables,
+``audit.source_files`` and ``audit.rejected_rows`` are written in one transaction. A file that
+cannot be used at all stops the year before anything is written.
 """
 
 import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from assets.metadata import table_metadata
-from assets.partitions import school_years
 from assets.reading import InputFileError, unreadable
-from assets.resources import InputsResource, WarehouseResource
-from assets.validate_year import validate_year
-from assets.warehouse import DUCKDB_POOL, Write, replace_year
+from assets.resources import InputsResource
+from assets.validate_year import ValidatedYear, validate_year
+from assets.warehouse import Write, replace_year
 from schemas.contract import INPUT_FILES
 
 NO_REJECTED_ROWS = "no_rejected_rows"
@@ -111,65 +111,61 @@ raw_files = [
 ]
 
 
+no_rejected_rows_check = dg.AssetCheckSpec(
+    NO_REJECTED_ROWS,
+    asset=["audit", "rejected_rows"],
+    description="every input row was accepted",
+)
+
+
 def _file_failed(exc: InputFileError) -> dg.Failure:
     return dg.Failure(
         description=str(exc), metadata={"file": exc.path, "problem": exc.problem, "fix": exc.fix}
     )
 
 
-@dg.multi_asset(
-    specs=ingest_specs,
-    partitions_def=school_years,
-    pool=DUCKDB_POOL,
-    can_subset=False,
-    check_specs=[
-        dg.AssetCheckSpec(
-            NO_REJECTED_ROWS,
-            asset=["audit", "rejected_rows"],
-            description="every input row was accepted",
-        )
-    ],
-)
-def ingest_year(
-    context: dg.AssetExecutionContext, inputs: InputsResource, warehouse: WarehouseResource
-):
-    year = int(context.partition_key)
+def validate_inputs(inputs: InputsResource, year: int, pseudonymise, log) -> ValidatedYear:
+    """Read and validate the year's files; a file that cannot be used at all fails the run."""
     try:
         year_dir = inputs.year_dir(year)
     except OSError as exc:  # the input root itself may not be readable
         raise _file_failed(unreadable(exc, Path(inputs.root))) from None
     try:
-        result = validate_year(year_dir, year, warehouse.pseudonymiser())
+        result = validate_year(year_dir, year, pseudonymise)
     except InputFileError as exc:
         raise _file_failed(exc) from None
     for notice in result.notices:
-        context.log.info(notice)
+        log.info(notice)
+    return result
 
+
+def write_ingested(
+    con: duckdb.DuckDBPyConnection, year: int, result: ValidatedYear
+) -> tuple[list[dg.MaterializeResult], dg.AssetCheckResult]:
+    """Write the staging tables and the audit trail of the year in one transaction."""
     writes = []
-    with warehouse.connect() as con:
-        for table, spec in STAGING_TABLES.items():
-            con.register(f"incoming_{spec.table}", result.accepted[spec.name])
-            writes.append(Write(table, f"incoming_{spec.table}", _staging_comments(table)))
-        con.register("incoming_source_files", result.sources)
-        con.register("incoming_rejected_rows", result.rejected)
-        for name in ("source_files", "rejected_rows"):
-            writes.append(
-                Write(f"audit.{name}", f"incoming_{name}", AUDIT_COMMENTS[f"audit.{name}"])
-            )
-        started = time.perf_counter()
-        replace_year(con, year, writes)
-        seconds = result.seconds | {"write": time.perf_counter() - started}
-        metadata = {write.table: table_metadata(con, write.table, year) for write in writes}
+    for table, spec in STAGING_TABLES.items():
+        con.register(f"incoming_{spec.table}", result.accepted[spec.name])
+        writes.append(Write(table, f"incoming_{spec.table}", _staging_comments(table)))
+    con.register("incoming_source_files", result.sources)
+    con.register("incoming_rejected_rows", result.rejected)
+    for name in ("source_files", "rejected_rows"):
+        writes.append(Write(f"audit.{name}", f"incoming_{name}", AUDIT_COMMENTS[f"audit.{name}"]))
+    started = time.perf_counter()
+    replace_year(con, year, writes)
+    seconds = result.seconds | {"write": time.perf_counter() - started}
+    metadata = {write.table: table_metadata(con, write.table, year) for write in writes}
     # The stage timings ride on audit.source_files, where the benchmark reads them.
     metadata["audit.source_files"] |= {
         f"seconds_{stage}": dg.MetadataValue.float(round(value, 3))
         for stage, value in seconds.items()
     }
-    for table, table_meta in metadata.items():
-        yield dg.MaterializeResult(asset_key=table.split("."), metadata=table_meta)
-
+    materialisations = [
+        dg.MaterializeResult(asset_key=table.split("."), metadata=table_meta)
+        for table, table_meta in metadata.items()
+    ]
     by_rule = result.rejected.group_by("file", "rule").len().sort("file", "rule")
-    yield dg.AssetCheckResult(
+    check = dg.AssetCheckResult(
         check_name=NO_REJECTED_ROWS,
         asset_key=["audit", "rejected_rows"],
         passed=result.rejected_count == 0,
@@ -181,3 +177,4 @@ def ingest_year(
             ),
         },
     )
+    return materialisations, check

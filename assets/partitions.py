@@ -1,11 +1,24 @@
-"""One partition per school year, keyed by the autumn in which it starts ("2024" = 2024–25)."""
+"""One partition per school year the input root has, keyed by the autumn it starts in
+("2024" = 2024–25).
+
+The years are dynamic partitions kept in the Dagster instance: `junheng run`, the
+``new_year_folders`` sensor and the annual schedule add each year folder they find
+(``assets.year_folders``), so the UI lists exactly the years that have data, and a new folder
+needs no code change or reload. A year whose folder is removed keeps its partition and its
+history, as the warehouse keeps its rows.
+"""
+
+from collections.abc import Iterable
 
 import dagster as dg
 
-FIRST_YEAR = "2015"
+school_years = dg.DynamicPartitionsDefinition(name="school_years")
 
-# A school year starts on 1 September; end_offset=1 makes the year under way selectable, since
-# its statistics (学年初) are taken in its first weeks.
-school_years = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 9 *", start=FIRST_YEAR, fmt="%Y", end_offset=1
-)
+
+def add_years(instance: dg.DagsterInstance, years: Iterable[int]) -> list[str]:
+    """Add the years not yet known to the instance; returns the keys added."""
+    known = set(instance.get_dynamic_partitions(school_years.name))
+    new = [str(y) for y in sorted(set(years)) if str(y) not in known]
+    if new:
+        instance.add_dynamic_partitions(school_years.name, new)
+    return new

@@ -9,12 +9,11 @@ transaction: a year never mixes two versions of the reference data.
 import hashlib
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from assets.metadata import table_metadata
-from assets.partitions import school_years
-from assets.resources import WarehouseResource
-from assets.warehouse import DUCKDB_POOL, Write, replace_year
+from assets.warehouse import Write, replace_year
 from schemas.reference_data import reference_names, reference_path
 
 DESCRIPTIONS = {
@@ -32,38 +31,37 @@ DESCRIPTIONS = {
 }
 
 
-def _spec(name: str) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        ["reference", name],
-        group_name="reference",
-        kinds={"duckdb", "csv"},
-        description=DESCRIPTIONS.get(name),
-        code_version=hashlib.sha256(reference_path(name).read_bytes()).hexdigest()[:12],
-        skippable=True,
-    )
-
-
-@dg.multi_asset(
-    specs=[_spec(name) for name in reference_names()],
-    partitions_def=school_years,
-    pool=DUCKDB_POOL,
-    can_subset=True,
-)
-def reference_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    year = int(context.partition_key)
-    names = [key.path[-1] for key in context.selected_asset_keys]
-    with warehouse.connect() as con:
-        writes = []
-        for name in names:
-            path = reference_path(name)
-            frame = pl.read_csv(path).with_columns(pl.lit(year, pl.Int32).alias("year"))
-            con.register(f"incoming_{name}", frame)
-            comment = f"{DESCRIPTIONS.get(name, name)} (from {path.name})"
-            writes.append(Write(f"reference.{name}", f"incoming_{name}", {"": comment}))
-        replace_year(con, year, writes)
-        metadata = {name: table_metadata(con, f"reference.{name}", year) for name in names}
-    for name in names:
-        yield dg.MaterializeResult(
-            asset_key=["reference", name],
-            metadata={**metadata[name], "source": dg.MetadataValue.path(str(reference_path(name)))},
+def reference_specs() -> list[dg.AssetSpec]:
+    return [
+        dg.AssetSpec(
+            ["reference", name],
+            group_name="reference",
+            kinds={"duckdb", "csv"},
+            description=DESCRIPTIONS.get(name),
+            code_version=hashlib.sha256(reference_path(name).read_bytes()).hexdigest()[:12],
         )
+        for name in reference_names()
+    ]
+
+
+def write_reference_tables(con: duckdb.DuckDBPyConnection, year: int) -> list[dg.MaterializeResult]:
+    """Write every reference table's year in one transaction; the results to report."""
+    names = reference_names()
+    writes = []
+    for name in names:
+        path = reference_path(name)
+        frame = pl.read_csv(path).with_columns(pl.lit(year, pl.Int32).alias("year"))
+        con.register(f"incoming_{name}", frame)
+        comment = f"{DESCRIPTIONS.get(name, name)} (from {path.name})"
+        writes.append(Write(f"reference.{name}", f"incoming_{name}", {"": comment}))
+    replace_year(con, year, writes)
+    return [
+        dg.MaterializeResult(
+            asset_key=["reference", name],
+            metadata={
+                **table_metadata(con, f"reference.{name}", year),
+                "source": dg.MetadataValue.path(str(reference_path(name))),
+            },
+        )
+        for name in names
+    ]

@@ -17,9 +17,8 @@ import polars as pl
 
 from assets.cv_additions import Unit, least_cost_additions
 from assets.metadata import table_metadata
-from assets.partitions import school_years
-from assets.resources import WarehouseResource
-from assets.warehouse import DUCKDB_POOL, Write, replace_year
+from assets.python_models import PythonModel
+from assets.warehouse import Write, replace_year
 
 TARGETS = ("all_met", "complies")
 
@@ -221,47 +220,36 @@ def cv_additions(con, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            ["marts", name],
-            group_name="marts",
-            kinds={"duckdb", "python"},
-            description=COMMENTS[f"marts.{name}"][""],
-            deps=[
-                ["indicators", "school_sections"],
-                ["marts", "remediation_needs"],
-                ["marts", "coefficients"],
-                ["reference", "plan_actions"],
-                ["reference", "unit_costs"],
-                ["reference", "settings"],
-            ],
+def build(con, year: int) -> list[dg.MaterializeResult]:
+    """Write both tables of the year; their materialisations."""
+    additions, problems = cv_additions(con, year)
+    frames = {
+        "marts.remediation_cv_additions": additions,
+        "marts.remediation_cv_problems": problems,
+    }
+    writes = []
+    for table, frame in frames.items():
+        con.register(f"incoming_{table.split('.')[1]}", frame)
+        writes.append(Write(table, f"incoming_{table.split('.')[1]}", COMMENTS[table]))
+    replace_year(con, year, writes)
+    return [
+        dg.MaterializeResult(
+            asset_key=w.table.split("."), metadata=table_metadata(con, w.table, year)
         )
-        for name in ("remediation_cv_additions", "remediation_cv_problems")
-    ],
-    partitions_def=school_years,
-    pool=DUCKDB_POOL,
-    can_subset=False,
+        for w in writes
+    ]
+
+
+REMEDIATION_CV = PythonModel(
+    tables=("marts.remediation_cv_additions", "marts.remediation_cv_problems"),
+    dependencies=(
+        "indicators.school_sections",
+        "marts.remediation_needs",
+        "marts.coefficients",
+        "reference.plan_actions",
+        "reference.unit_costs",
+        "reference.settings",
+    ),
+    descriptions={table: comments[""] for table, comments in COMMENTS.items()},
+    build=build,
 )
-def remediation_cv(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    year = int(context.partition_key)
-    with warehouse.connect() as con:
-        additions, problems = cv_additions(con, year)
-        con.register("incoming_additions", additions)
-        con.register("incoming_problems", problems)
-        writes = [
-            Write(
-                "marts.remediation_cv_additions",
-                "incoming_additions",
-                COMMENTS["marts.remediation_cv_additions"],
-            ),
-            Write(
-                "marts.remediation_cv_problems",
-                "incoming_problems",
-                COMMENTS["marts.remediation_cv_problems"],
-            ),
-        ]
-        replace_year(con, year, writes)
-        metadata = {w.table: table_metadata(con, w.table, year) for w in writes}
-    for table, table_meta in metadata.items():
-        yield dg.MaterializeResult(asset_key=table.split("."), metadata=table_meta)

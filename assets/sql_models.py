@@ -1,4 +1,5 @@
-"""SQL models: each ``dbt_like_sql/<schema>/<table>.sql`` is the asset ``[schema, table]``.
+"""SQL models: each ``dbt_like_sql/<schema>/<table>.sql`` is the asset ``[schema, table]``,
+in the group ``<schema>``; a new file (or a new folder of them) is a new asset, no code needed.
 
 A model is one plain DuckDB SELECT over schema-qualified tables, runnable as it stands in the
 DuckDB CLI. Its dependencies are read from the SQL with sqlglot's scope analysis (CTEs are not
@@ -15,22 +16,22 @@ scenario's ``<scenario>_input.additions`` to the staging tables.
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
 from assets.metadata import table_metadata
-from assets.partitions import school_years
-from assets.resources import WarehouseResource
-from assets.warehouse import DUCKDB_POOL, Write, execute, replace_year
+from assets.warehouse import Write, execute, replace_year
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "dbt_like_sql"
-MODEL_SCHEMAS = ("indicators", "marts", "needs_input", "plan_input")
 TEMPLATES = "scenario_input"  # the scenarios' input tables, instantiated once per scenario
 _COLUMN_COMMENT = re.compile(r"^--\s*([a-z_0-9]+):\s*(.+)$")
 
@@ -51,8 +52,17 @@ class SqlModel:
         return self.table.split(".")[0]
 
     @property
+    def tables(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    @property
     def key(self) -> dg.AssetKey:
         return dg.AssetKey(self.table.split("."))
+
+    @property
+    def source(self) -> str:
+        """The model's file as a reader finds it: dbt_like_sql/<schema>/<table>.sql."""
+        return str(self.path.relative_to(SQL_DIR.parent))
 
     @property
     def code_version(self) -> str:
@@ -166,55 +176,81 @@ def _inputs_read(models: list[SqlModel], scenario: Scenario) -> set[str]:
 
 
 def discover_models() -> list[SqlModel]:
-    """Every model: the files of MODEL_SCHEMAS and the scenarios derived from them."""
-    base = [
-        SqlModel(path, path.read_text(encoding="utf-8"))
-        for schema in MODEL_SCHEMAS
-        for path in sorted((SQL_DIR / schema).glob("*.sql"))
-    ]
-    by_table = {m.table: m for m in base}
-    return base + [m for s in SCENARIOS for m in _derive(s, by_table)]
+    """Every ``dbt_like_sql/<schema>/<table>.sql`` and the scenario models derived from them,
+    each after the models it reads."""
+    base = {
+        m.table: m
+        for m in (
+            SqlModel(path, path.read_text(encoding="utf-8"))
+            for path in sorted(SQL_DIR.glob("*/*.sql"))
+            if path.parent.name != TEMPLATES
+        )
+    }
+    derived = [m for s in SCENARIOS for m in _derive(s, base)]
+    return in_dependency_order([*base.values(), *derived])
 
 
-def model_asset(
-    model: SqlModel, check_specs: list[dg.AssetCheckSpec], checks=None, figures=None
-) -> dg.AssetsDefinition:
-    """An asset that replaces the partition's year of ``model.table`` with the model's rows.
+def in_dependency_order(models: list) -> list:
+    """Models (SQL, or Python: anything with ``tables`` and ``dependencies``) in an order where
+    each comes after the models whose tables it reads."""
+    by_name = {m.tables[0]: m for m in models}
+    writer = {table: m.tables[0] for m in models for table in m.tables}
+    graph = {
+        m.tables[0]: sorted({writer[t] for t in m.dependencies if t in writer}) for m in models
+    }
+    try:
+        return [by_name[name] for name in TopologicalSorter(graph).static_order()]
+    except CycleError as exc:
+        raise ValueError(f"models read each other in a cycle: {exc.args[1]}") from None
 
-    ``checks(con, year)`` yields the AssetCheckResults of ``check_specs`` after the write;
-    ``figures(con, year)`` returns extra metadata a reader wants at a glance.
-    """
 
-    @dg.asset(
-        key=model.key,
+def model_spec(model: SqlModel) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        model.key,
         deps=[dg.AssetKey(t.split(".")) for t in model.dependencies],
         group_name=model.group,
-        partitions_def=school_years,
-        pool=DUCKDB_POOL,
         code_version=model.code_version,
         kinds={"duckdb", "sql"},
         description=model.comments.get("", model.table),
-        check_specs=check_specs,
         metadata={
-            "sql_file": dg.MetadataValue.path(str(model.path.relative_to(SQL_DIR.parent))),
+            "sql_file": dg.MetadataValue.path(model.source),
             **({"derived_for": model.schema} if model.schema else {}),
         },
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        year = int(context.partition_key)
-        with warehouse.connect() as con:
-            execute(
-                con,
-                "CREATE TEMP TABLE model_rows AS SELECT * FROM (\n"
-                + model.sql.rstrip().rstrip(";")
-                + "\n) WHERE year = ?",
-                [year],
-            )
-            replace_year(con, year, [Write(model.table, "model_rows", model.comments)])
-            metadata = table_metadata(con, model.table, year)
-            metadata |= figures(con, year) if figures else {}
-            results = list(checks(con, year)) if checks else []
-        yield dg.MaterializeResult(metadata=metadata)
-        yield from results
 
-    return _asset
+
+def build_model(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, year: int, checks=None, figures=None
+) -> tuple[dg.MaterializeResult, list[dg.AssetCheckResult]]:
+    """Replace the year of ``model.table`` with the model's rows; its result and checks.
+
+    ``checks(con, year)`` yields the model's AssetCheckResults after the write;
+    ``figures(con, year)`` returns extra metadata a reader wants at a glance.
+    """
+    started = time.perf_counter()
+    execute(
+        con,
+        "CREATE OR REPLACE TEMP TABLE model_rows AS SELECT * FROM (\n"
+        + model.sql.rstrip().rstrip(";")
+        + "\n) WHERE year = ?",
+        [year],
+    )
+    replace_year(con, year, [Write(model.table, "model_rows", model.comments)])
+    execute(con, "DROP TABLE model_rows")
+    metadata = table_metadata(con, model.table, year)
+    metadata |= figures(con, year) if figures else {}
+    metadata["seconds"] = dg.MetadataValue.float(round(time.perf_counter() - started, 3))
+    results = [_of_asset(result, model.key) for result in checks(con, year)] if checks else []
+    return dg.MaterializeResult(asset_key=model.key, metadata=metadata), results
+
+
+def _of_asset(result: dg.AssetCheckResult, key: dg.AssetKey) -> dg.AssetCheckResult:
+    """The check result with its asset named: one step reports the checks of many assets."""
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=result.check_name,
+        passed=result.passed,
+        severity=result.severity,
+        metadata=result.metadata,
+        description=result.description,
+    )

@@ -24,6 +24,11 @@ from assets.system_errors import writing_problem
 # Every asset that writes carries this pool; dagster_home/dagster.yaml admits one at a time.
 DUCKDB_POOL = "duckdb_warehouse"
 
+# The storage format DuckDB 1.x clients read (the duckdb-cli package, DBeaver's JDBC driver):
+# DuckDB 2 writes a newer one by default, which they refuse. v1.0.0 is also what 1.x clients
+# write themselves by default. A file keeps the version it was created with.
+STORAGE_VERSION = "v1.0.0"
+
 
 class WarehouseBusyError(Exception):
     pass
@@ -42,8 +47,15 @@ def _refused(exc: BaseException, path: Path) -> None:
         raise WarehouseWriteError(problem) from None
 
 
+class WarehouseStorageError(Exception):
+    pass
+
+
 # DuckDB names the file's catalog after its stem: reference.duckdb would hide the schema.
-RESERVED_NAMES = {"raw", "reference", "staging", "audit", "indicators", "marts"}
+RESERVED_NAMES = {
+    *("raw", "reference", "staging", "audit", "indicators", "marts"),
+    *("needs", "needs_input", "plan", "plan_input"),
+}
 
 
 def check_name(path: Path) -> None:
@@ -59,10 +71,15 @@ def check_name(path: Path) -> None:
 def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Path(path)
     check_name(path)
+    creates = not read_only and not path.exists()
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(
+            str(path),
+            read_only=read_only,
+            config={} if read_only else {"storage_compatibility_version": STORAGE_VERSION},
+        )
     except duckdb.IOException as exc:
         _refused(exc, path)
         holder = re.search(r"held in (.*?) \(PID (\d+)\)", str(exc))
@@ -73,12 +90,45 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
             "read-only one does not block a run) or wait for it to finish, and run again"
         ) from None
     try:
+        if creates and storage_version(con) != STORAGE_VERSION:
+            raise WarehouseStorageError(f"{path} was created with storage {storage_version(con)}")
         yield con
     except (duckdb.Error, OSError) as exc:
         _refused(exc, path)
         raise
     finally:
         con.close()
+
+
+def storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage format of the connection's file, e.g. 'v1.0.0' (DuckDB tags it 'v1.0.0+')."""
+    tags = con.execute(
+        "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()[0][0]
+    return tags.get("storage_version", "unknown").rstrip("+")
+
+
+def copy_readable(source: Path, target: Path, version: str) -> None:
+    """Copy the warehouse file; one in another storage format (an older run's DuckDB 2 default,
+    which 1.x clients cannot open) is rewritten table by table, with its comments, at
+    STORAGE_VERSION."""
+    if version == STORAGE_VERSION:
+        shutil.copyfile(source, target)
+        return
+    try:
+        with connect(target) as con:
+            literal = "'" + str(source).replace("'", "''") + "'"
+            execute(con, f"ATTACH {literal} AS previous_warehouse (READ_ONLY)")
+            target_db = con.execute("SELECT current_database()").fetchall()[0][0]
+            execute(con, f"COPY FROM DATABASE previous_warehouse TO {quote(target_db)}")
+            execute(con, "DETACH previous_warehouse")
+    except duckdb.Error as exc:
+        target.unlink(missing_ok=True)
+        raise WarehouseStorageError(
+            f"{source} is stored in DuckDB format {version}, which DuckDB 1.x clients cannot "
+            f"open, and rewriting it as {STORAGE_VERSION} failed: {exc}. Move the file away and "
+            "run every year again to rebuild it"
+        ) from None
 
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list:
@@ -259,8 +309,9 @@ def start_build(path: Path, run_id: str) -> Path:
         with connect(path, read_only=not wal.exists()) as con:
             if wal.exists():
                 execute(con, "CHECKPOINT")
+            version = storage_version(con)
         try:
-            shutil.copyfile(path, build)
+            copy_readable(path, build, version)
         except OSError as exc:
             build.unlink(missing_ok=True)
             _refused(exc, path)

@@ -1,9 +1,13 @@
-"""``junheng``: run the warehouse job per school year, validate input files without writing,
-write a county's suggested remediation plan, or write the reports of a year.
+"""junheng: build the warehouse one school year at a time, validate input files, write a
+county's suggested remediation plan (化解计划), or write the reports of a year.
 
 Exit codes: 0 success · 1 success, but rows were rejected (see audit.rejected_rows) ·
-2 command-line error · 3 a file or a year failed and that year was not written ·
-4 the warehouse is busy or cannot be opened.
+2 command-line error (unknown option, input folder or asked-for year folder missing, a folder
+named like a year that cannot be read as one) · 3 a file or a year failed and that year was not
+written · 4 the warehouse is busy or cannot be opened.
+
+Runs are recorded in the Dagster instance in $DAGSTER_HOME, by default the project's
+dagster_home/, where the UI, the schedule and the sensor see them.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import re
 import sys
 import time
 import warnings
+from importlib.metadata import version
 from pathlib import Path
 
 from assets.resources import default_input, default_warehouse
@@ -23,32 +28,58 @@ OK, ROWS_REJECTED, USAGE, FILE_FAILED, WAREHOUSE_BUSY = 0, 1, 2, 3, 4
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
+class UsageError(Exception):
+    """The command cannot start as given (exit 2)."""
+
+
+def shown(path: str | Path) -> Path:
+    """How every path is printed: relative to the current folder when inside it, else absolute.
+
+    The paths handed to the pipeline take this form too, so its messages name files the same way.
+    """
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return absolute
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="junheng", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"junheng {version('junheng')}")
+    sub = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
     for name, helptext in (
-        ("run", "materialise every year (or those given) into the warehouse"),
+        ("run", "build every year found (or those given) into the warehouse"),
         ("validate", "check the input files and print every problem; writes nothing"),
     ):
-        cmd = sub.add_parser(name, help=helptext)
+        cmd = sub.add_parser(name, help=helptext, description=helptext)
         cmd.add_argument(
             "--input",
-            default=default_input(),
-            help="input root with one folder per year (default: %(default)s)",
+            metavar="DIR",
+            default=str(shown(default_input())),
+            help="input root, one folder per school year: 2024, 2024年, 2024学年 or "
+            "2024-2025学年 (default: %(default)s)",
         )
-        cmd.add_argument("--year", type=int, nargs="+", help="school years (default: all found)")
+        cmd.add_argument(
+            "--year",
+            metavar="YYYY",
+            type=int,
+            nargs="+",
+            help="school years, by the year they start in (default: every year folder)",
+        )
         if name == "run":
             cmd.add_argument(
                 "--warehouse",
-                default=default_warehouse(),
-                help="DuckDB file (default: %(default)s)",
+                metavar="FILE",
+                default=str(shown(default_warehouse())),
+                help="the DuckDB file (default: %(default)s)",
             )
             cmd.add_argument(
                 "--timings",
                 metavar="FILE",
-                help="write each step's seconds and the ingest stages' as JSON (benchmarks)",
+                help="write the seconds of each stage and SQL model as JSON (benchmarks)",
             )
     _add_plan_parser(sub)
     _add_report_parser(sub)
@@ -75,38 +106,57 @@ def _add_plan_parser(sub) -> None:
 
 
 def _timings(result) -> dict:
-    """Seconds per step, and the read / validate / write stages of ingestion."""
+    """Seconds per step, per stage of the year build (read, validate, copy, write, publish …)
+    and per SQL model."""
     steps = {
         e.step_key: e.event_specific_data.duration_ms / 1000
         for e in result.all_events
         if e.is_step_success
     }
-    stages = {}
+    stages, models = {}, {}
     for event in result.all_events:
         if event.is_step_materialization:
-            for key, value in event.event_specific_data.materialization.metadata.items():
+            materialisation = event.event_specific_data.materialization
+            for key, value in materialisation.metadata.items():
                 if key.startswith("seconds_"):
                     stages[key.removeprefix("seconds_")] = value.value
-    return {"steps": steps, "ingest_stages": stages}
+                elif key == "seconds":
+                    models[".".join(materialisation.asset_key.path)] = value.value
+    return {"steps": steps, "ingest_stages": stages, "models": models}
 
 
-def _years(input_root: Path, requested: list[int] | None) -> list[int]:
+def _year_folders(input_root: Path) -> dict[int, Path]:
+    """Every year folder; one that cannot be read as a year stops the command before anything
+    is read or written."""
+    from assets.year_folders import scan
+
     if not input_root.is_dir():
-        raise SystemExit(f"junheng: input folder {input_root} does not exist")
-    try:
-        found = sorted(
-            int(p.name)
-            for p in input_root.iterdir()
-            if p.is_dir() and p.name.isdigit() and len(p.name) == 4
+        raise UsageError(
+            f"input folder {input_root} does not exist (give it with --input or JUNHENG_INPUT)"
         )
+    try:
+        folders = scan(input_root)
     except OSError as exc:
         from assets.reading import unreadable
 
-        raise SystemExit(f"junheng: {unreadable(exc, input_root)}") from None
-    years = requested or found
-    if not years:
-        raise SystemExit(f"junheng: no year folder (e.g. {input_root}/2024/) under {input_root}")
-    return years
+        raise UsageError(str(unreadable(exc, input_root))) from None
+    if folders.refused:
+        raise UsageError("\n".join(folders.refused))
+    for path in folders.ignored:
+        print(f"junheng: note: {path}: no school year in its name; ignored", file=sys.stderr)
+    if not folders.years:
+        raise UsageError(f"no year folder (e.g. {input_root / '2024'}) under {input_root}")
+    return folders.years
+
+
+def _selected(folders: dict[int, Path], requested: list[int] | None, input_root: Path):
+    missing = sorted(set(requested or []) - set(folders))
+    if missing:
+        raise UsageError(
+            f"no folder for school year {', '.join(map(str, missing))} under {input_root} "
+            f"(it has {', '.join(map(str, folders))})"
+        )
+    return {year: folders[year] for year in sorted(requested or folders)}
 
 
 def _failures(result) -> list[tuple[str, str]]:
@@ -133,18 +183,33 @@ def _failures(result) -> list[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dagster as dg
-
-    from assets.warehouse import WarehouseBusyError, connect
+    from assets.partitions import add_years
     from pipelines.definitions import build_definitions
+    from pipelines.instance import fail_runs_of_dead_processes, open_instance
     from pipelines.jobs import WAREHOUSE_JOB
+
+    input_root = shown(args.input)
+    folders = _year_folders(input_root)
+    years = _selected(folders, args.year, input_root)
+    warehouse = shown(args.warehouse)
+    try:
+        instance = open_instance()
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None
+    with instance:
+        fail_runs_of_dead_processes(instance)
+        add_years(instance, folders)  # the partitions: every year the input root has
+        # A second writer stops this command at once, naming who holds the warehouse.
+        defs = build_definitions(str(input_root), str(warehouse), lock_wait_seconds=0)
+        job = defs.resolve_job_def(WAREHOUSE_JOB)
+        return _run_years(job, instance, years, warehouse, input_root, args.timings)
+
+
+def _run_years(job, instance, years, warehouse: Path, input_root: Path, timings_file) -> int:
+    from assets.warehouse import WarehouseBusyError, connect
+    from pipelines.instance import cli_run_tags
     from pipelines.summary import summarise
 
-    input_root = Path(args.input).resolve()
-    years = _years(input_root, args.year)
-    warehouse = str(Path(args.warehouse).resolve())
-    job = build_definitions(str(input_root), warehouse).resolve_job_def(WAREHOUSE_JOB)
-    instance = dg.DagsterInstance.get() if _has_dagster_home() else dg.DagsterInstance.ephemeral()
     status = OK
     timings = {}
     for year in years:
@@ -153,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
             partition_key=str(year),
             instance=instance,
             run_config=QUIET_LOGGERS,
+            tags=cli_run_tags(),
             raise_on_error=False,
         )
         seconds = time.perf_counter() - started
@@ -161,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
         if failures or not result.success:
             print(
                 f"{year}: FAILED, nothing of {year} was changed in {warehouse} "
-                f"(earlier years untouched)",
+                f"(other years untouched)",
                 file=sys.stderr,
             )
             for _, message in failures:
@@ -171,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         try:
             with connect(warehouse, read_only=True) as con:
-                print(summarise(con, year))
+                print(summarise(con, year, input_root))
                 rejected = con.execute(
                     "SELECT count(*) FROM audit.rejected_rows WHERE year = ?", [year]
                 ).fetchall()[0][0]
@@ -182,8 +248,8 @@ def run(args: argparse.Namespace) -> int:
         if rejected:
             status = max(status, ROWS_REJECTED)
     print(f"warehouse: {warehouse}")
-    if args.timings:
-        Path(args.timings).write_text(json.dumps(timings, indent=2), encoding="utf-8")
+    if timings_file:
+        Path(timings_file).write_text(json.dumps(timings, indent=2), encoding="utf-8")
     return status
 
 
@@ -194,13 +260,13 @@ def validate(args: argparse.Namespace) -> int:
     from assets.reading import InputFileError
     from assets.validate_year import validate_year
 
-    input_root = Path(args.input).resolve()
+    input_root = shown(args.input)
     # Nothing is stored, so a throwaway key: duplicated teacher ids print as pseudonyms.
     pseudonymise = pseudonymiser(secrets.token_hex(16))
     status = OK
-    for year in _years(input_root, args.year):
+    for year, folder in _selected(_year_folders(input_root), args.year, input_root).items():
         try:
-            result = validate_year(input_root / str(year), year, pseudonymise)
+            result = validate_year(folder, year, pseudonymise)
         except InputFileError as exc:
             print(f"{year}: FILE FAILED: {exc}")
             status = FILE_FAILED
@@ -210,12 +276,13 @@ def validate(args: argparse.Namespace) -> int:
         for row in result.sources.iter_rows(named=True):
             if row["status"] == "loaded":
                 print(
-                    f"{year}: {row['file']}: {row['rows_read']} rows read, "
+                    f"{year}: {input_root / row['file']}: {row['rows_read']} rows read, "
                     f"{row['rows_rejected']} rejected ({row['encoding']})"
                 )
         for row in result.rejected.iter_rows(named=True):
             print(
-                f"{year}: {row['file']} row {row['row_number']}, column {row['column_name']}: "
+                f"{year}: {input_root / row['file']} row {row['row_number']}, "
+                f"column {row['column_name']}: "
                 f"[{row['rule']}] {row['message']}"
             )
         if result.rejected_count:
@@ -308,18 +375,17 @@ def plan(args: argparse.Namespace) -> int:
     return OK
 
 
-def _has_dagster_home() -> bool:
-    import os
-
-    return bool(os.environ.get("DAGSTER_HOME"))
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     warnings.filterwarnings("ignore", module="dagster")
     warnings.formatwarning = lambda message, *_args, **_kw: f"junheng: warning: {message}\n"
     logging.getLogger("dagster").setLevel(logging.ERROR)
-    return {"run": run, "validate": validate, "plan": plan, "report": report}[args.command](args)
+    commands = {"run": run, "validate": validate, "plan": plan, "report": report}
+    try:
+        return commands[args.command](args)
+    except UsageError as exc:
+        print(f"junheng: {exc}", file=sys.stderr)
+        return USAGE
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ the marts' names); the verdict's code in brackets for scripts."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 SUMMARY_SQL = """
@@ -54,7 +56,8 @@ FROM audit.rejected_rows WHERE year = $year GROUP BY file ORDER BY file
 """
 
 
-def summarise(con: duckdb.DuckDBPyConnection, year: int) -> str:
+def summarise(con: duckdb.DuckDBPyConnection, year: int, input_root: Path = Path()) -> str:
+    """The year's figures per county; files named under ``input_root`` as the CLI prints paths."""
     words = dict(con.execute(STATUS_SQL, {"year": year}).fetchall())
     lines = []
     for row in con.execute(SUMMARY_SQL, {"year": year}).fetchall():
@@ -88,5 +91,5 @@ def summarise(con: duckdb.DuckDBPyConnection, year: int) -> str:
     rejected = con.execute(REJECTED_SQL, {"year": year}).fetchall()
     total = sum(r[1] for r in rejected)
     lines.append(f"  被拒绝的数据行: {total}" + ("" if not total else " (audit.rejected_rows)"))
-    lines += [f"    {file}: {rows} 行: {rules}" for file, rows, rules in rejected]
+    lines += [f"    {input_root / file}: {rows} 行: {rules}" for file, rows, rules in rejected]
     return "\n".join(lines)

@@ -1,4 +1,8 @@
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from hypothesis import settings
 
@@ -10,3 +14,10 @@ os.environ.setdefault("JUNHENG_PSEUDONYM_KEY", "test-key-0123456789abcdef")
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("dev", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+# `junheng run` records its runs in $DAGSTER_HOME (default: the project's dagster_home/). Tests
+# get their own instance, with the project's dagster.yaml, and never touch a developer's.
+_home = Path(tempfile.mkdtemp(prefix="junheng-test-dagster-home-"))
+shutil.copy(Path(__file__).resolve().parent.parent / "dagster_home" / "dagster.yaml", _home)
+os.environ["DAGSTER_HOME"] = str(_home)
+atexit.register(shutil.rmtree, _home, ignore_errors=True)

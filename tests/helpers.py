@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.partitions import add_years
 from pipelines.definitions import build_definitions
 from pipelines.jobs import WAREHOUSE_JOB
 from schemas.contract import INPUT_FILES
@@ -113,13 +114,21 @@ def write_year(root: Path, year: int, files: dict[str, list[dict]]) -> Path:
     return year_dir
 
 
-def run_year(input_root: Path, warehouse: Path, year: int) -> dg.ExecuteInProcessResult:
+def instance_with_years(*years: int) -> dg.DagsterInstance:
+    """An ephemeral instance that knows the years as partitions (``junheng run`` adds them)."""
+    instance = dg.DagsterInstance.ephemeral()
+    add_years(instance, years)
+    return instance
+
+
+def run_year(
+    input_root: Path, warehouse: Path, year: int, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
     job = build_definitions(str(input_root), str(warehouse)).resolve_job_def(WAREHOUSE_JOB)
+    instance = instance or instance_with_years(year)
+    add_years(instance, [year])
     return job.execute_in_process(
-        partition_key=str(year),
-        instance=dg.DagsterInstance.ephemeral(),
-        run_config=QUIET,
-        raise_on_error=False,
+        partition_key=str(year), instance=instance, run_config=QUIET, raise_on_error=False
     )
 
 

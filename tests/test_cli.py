@@ -1,11 +1,14 @@
 """The ``junheng`` command: summaries, exit codes, validate without writing."""
 
+import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 
 import pytest
 
-from pipelines.cli import FILE_FAILED, OK, ROWS_REJECTED, WAREHOUSE_BUSY, main
+from assets.year_folders import YearFolderError, year_of
+from pipelines.cli import FILE_FAILED, OK, ROWS_REJECTED, USAGE, WAREHOUSE_BUSY, main
 from tests import district as d
 from tests.helpers import (
     cli_command,
@@ -214,3 +217,112 @@ def test_a_warehouse_named_like_a_schema_is_refused(tmp_path, capsys):
     code = main(["run", "--input", str(tmp_path / "in"), "--warehouse", warehouse])
     assert code == FILE_FAILED
     assert "named like one of its schemas" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name, year",
+    [
+        ("2024", 2024),
+        ("2024年", 2024),
+        ("2024学年", 2024),
+        ("2024年度", 2024),
+        ("2024-2025学年", 2024),
+        ("2024—2025学年", 2024),
+        ("２０２４－２０２５学年", 2024),
+        ("2024-25学年", 2024),
+        ("2024 学年", 2024),
+        ("说明材料", None),
+        ("archive", None),
+    ],
+)
+def test_year_folder_names_as_districts_write_them(name, year):
+    assert year_of(name) == year
+
+
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("2024-2026学年", "spans 2024-2026"),
+        ("2025-2024学年", "spans 2025-2024"),
+        ("2024年秋季学期", "is not a school year folder name"),
+        ("备份2024", "is not a school year folder name"),
+        ("1024年", "1024 is not a plausible school year"),
+    ],
+)
+def test_year_folder_names_that_are_refused(name, problem):
+    with pytest.raises(YearFolderError, match=problem):
+        year_of(name)
+
+
+def test_a_folder_named_2024学年_is_read_as_2024(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write_year(tmp_path / "in", 2024, clean_year()).rename(tmp_path / "in" / "2024学年")
+    (tmp_path / "in" / "说明").mkdir()
+    assert main(["validate", "--input", "in"]) == OK
+    captured = capsys.readouterr()
+    assert "2024: in/2024学年/schools.csv: 1 rows read, 0 rejected (utf-8)" in captured.out
+    assert "junheng: note: in/说明: no school year in its name; ignored" in captured.err
+
+
+def test_a_folder_that_cannot_be_read_as_a_year_stops_with_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write_year(tmp_path / "in", 2024, clean_year())
+    shutil.copytree(tmp_path / "in" / "2024", tmp_path / "in" / "2023年秋季补录")
+    code = main(["run", "--input", "in", "--warehouse", "w.duckdb"])
+    err = capsys.readouterr().err
+    assert code == USAGE
+    assert "junheng: in/2023年秋季补录: '2023年秋季补录' is not a school year folder name" in err
+    assert "name it 2024, 2024年, 2024学年 or 2024-2025学年" in err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "--input", "nowhere"], "input folder nowhere does not exist"),
+        (["validate", "--input", "nowhere"], "input folder nowhere does not exist"),
+        (["run", "--input", "in", "--year", "2030"], "no folder for school year 2030 under in"),
+    ],
+)
+def test_missing_folders_are_usage_errors(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    write_year(tmp_path / "in", 2024, clean_year())
+    assert main(argv) == USAGE
+    assert f"junheng: {message}" in capsys.readouterr().err
+
+
+def test_paths_are_printed_the_same_way_everywhere(tmp_path, monkeypatch, capsys):
+    # Relative to the current folder when inside it: the summary, the failure and the warehouse.
+    monkeypatch.chdir(tmp_path)
+    write_year(tmp_path / "in", 2023, d.district())
+    write_year(tmp_path / "in", 2024, clean_year())
+    (tmp_path / "in" / "2024" / "enrollment.csv").write_text("school_id,stage\n1,小学\n")
+    code = main(["run", "--input", "in", "--warehouse", str(tmp_path / "out" / "w.duckdb")])
+    captured = capsys.readouterr()
+    assert code == FILE_FAILED
+    assert "    in/2023/teachers.csv: 1 row(s): code" in captured.out
+    assert "warehouse: out/w.duckdb" in captured.out
+    assert "2024: FAILED, nothing of 2024 was changed in out/w.duckdb" in captured.err
+    assert "build_year: in/2024/enrollment.csv: missing required column(s)" in captured.err
+    assert str(tmp_path) not in captured.out + captured.err
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"junheng {version('junheng')}\n"
+    for argv in (["--help"], ["run", "--help"], ["validate", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        text = capsys.readouterr().out
+        assert "``" not in text and "%(" not in text
+    assert "exit codes" in _help(["--help"]).lower()
+    assert "2024-2025学年" in _help(["run", "--help"])
+
+
+def _help(argv) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *argv], capture_output=True, text=True
+    )
+    return result.stdout

@@ -22,7 +22,7 @@ from pipelines.generate import generate
 from pipelines.jobs import WAREHOUSE_JOB
 from schemas.contract import INPUT_FILES
 from tests import district as d
-from tests.helpers import QUIET, query, write_year
+from tests.helpers import QUIET, instance_with_years, query, write_year
 from tests.test_validation import valid_year
 
 KEY = os.environ["JUNHENG_PSEUDONYM_KEY"]
@@ -38,7 +38,7 @@ def test_no_clear_teacher_id_in_tables_logs_or_event_metadata(tmp_path, caplog):
     files["teachers"][2]["teacher_id"] = accepted
     write_year(tmp_path / "in", 2024, files)
     clear = {t["teacher_id"] for t in files["teachers"]}
-    instance = dg.DagsterInstance.ephemeral()
+    instance = instance_with_years(2024)
     job = build_definitions(str(tmp_path / "in"), str(tmp_path / "w.duckdb")).resolve_job_def(
         WAREHOUSE_JOB
     )
@@ -108,7 +108,9 @@ def test_province_run_loses_no_row(tmp_path):
     job = build_definitions(str(tmp_path / "province"), str(tmp_path / "w.duckdb")).resolve_job_def(
         WAREHOUSE_JOB
     )
-    assert job.execute_in_process(partition_key="2024", run_config=QUIET).success
+    assert job.execute_in_process(
+        partition_key="2024", instance=instance_with_years(2024), run_config=QUIET
+    ).success
     files = query(
         tmp_path / "w.duckdb",
         "SELECT file_kind, rows_read, rows_accepted, rows_rejected FROM audit.source_files",
