@@ -6,10 +6,11 @@ L. Each unit k (a section for teachers, a school for facilities) may be raised b
 cₖ per unit, adding aₖ·share to each section it raises. Minimise Σ cₖ·aₖ subject to S ≤ L·X̄:
 X̄ and every xᵢ are affine in a, so this is one second-order-cone constraint and the continuous
 problem is convex. Clarabel (through cvxpy) solves it. Integer units (teachers, rooms) are then
-rounded up and the CV is checked again with plain numpy; a rounded plan still over the limit gets
-whole units added one at a time where they lower the CV most per yuan. A continuous plan over the
-limit by the solver's tolerance is solved again at a slightly tightened limit. A plan that still
-fails is not returned: the status says why.
+rounded up (and, in small or hard cases, also down) and the CV is checked again with plain numpy;
+a rounded plan still over the limit gets whole units added one at a time where they lower the CV
+most per yuan, and the cheapest plan that passes is kept. A continuous plan over the limit by the
+solver's tolerance is solved again at a slightly tightened limit. A plan that still fails is not
+returned: the status says why.
 
 Scaling: the CV does not change when every value is multiplied by the same number, so the solver
 sees values divided by the county value X̄ (their mean is 1) and additions in units of the
