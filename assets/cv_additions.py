@@ -6,19 +6,22 @@ L. Each unit k (a section for teachers, a school for facilities) may be raised b
 cₖ per unit, adding aₖ·share to each section it raises. Minimise Σ cₖ·aₖ subject to S ≤ L·X̄:
 X̄ and every xᵢ are affine in a, so this is one second-order-cone constraint and the continuous
 problem is convex. Clarabel (through cvxpy) solves it. Integer units (teachers, rooms) are then
-rounded up and the CV is checked again with plain numpy; a rounded plan still over the limit gets
-whole units added one at a time where they lower the CV most per yuan. A continuous plan over the
-limit by the solver's tolerance is solved again at a slightly tightened limit. A plan that still
-fails is not returned: the status says why.
+rounded up (and, in small or hard cases, also down) and the CV is checked again with plain numpy;
+a rounded plan still over the limit gets whole units added one at a time where they lower the CV
+most per yuan, and the cheapest plan that passes is kept. A continuous plan over the limit by the
+solver's tolerance is solved again at a slightly tightened limit. A plan that still fails is not
+returned: the status says why.
 
 Scaling: the CV does not change when every value is multiplied by the same number, so the solver
-sees values divided by the county value X̄ (their mean is 1) and additions as fractions of the
-county's total resource, whatever the indicator's unit (yuan per student or teachers per 100).
+sees values divided by the county value X̄ (their mean is 1) and additions in units of the
+county's total resource times the CV's excess over the limit, whatever the indicator's unit (yuan
+per student or teachers per 100) and however far over the limit the CV is.
 """
 
 import math
 import warnings
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cvxpy as cp
 import numpy as np
@@ -29,6 +32,7 @@ SOLVER_TOLERANCE = 1e-10  # feasibility and gap; a tenth of the 9-decimal compar
 INTEGER_SLACK = 1e-6  # a solver's 2.0000001 teachers is 2, not 3
 NEGLIGIBLE = 1e-9  # a continuous addition below this fraction of the total resource is noise
 REPAIR_STEPS = 200  # whole units a rounded plan may receive on top, one at a time
+ROUND_DOWN_UNITS = 10  # rounding down is also tried when at most this many units were rounded
 SOLVED = (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)  # accepted: every plan is checked with numpy
 
 
@@ -55,11 +59,22 @@ class Additions:
 
 def weighted_cv(students, values) -> tuple[float, float, float]:
     """X̄, S and CV of DOMAIN.md §1: student-weighted, population form. CV is nan when X̄ = 0."""
+    means, std_devs, cvs = _weighted_cvs(students, np.asarray(values, dtype=float)[None, :])
+    return float(means[0]), float(std_devs[0]), float(cvs[0])
+
+
+def _weighted_cvs(students, rows: np.ndarray):
+    """weighted_cv of each row of values (alternatives for the same sections), as arrays.
+
+    The deviations are taken relative to X̄ before squaring, so the CV is as exact for 10⁻¹⁵⁰
+    as for 10⁶ (values are ≥ 0: X̄ = 0 means every value is 0, S = 0 and the CV is undefined).
+    """
     weights = np.asarray(students, dtype=float) / np.sum(students)
-    values = np.asarray(values, dtype=float)
-    mean = float(weights @ values)
-    std_dev = float(np.sqrt(weights @ (values - mean) ** 2))
-    return mean, std_dev, std_dev / mean if mean != 0 else math.nan
+    means = rows @ weights
+    defined = means != 0
+    relative = rows / np.where(defined, means, 1.0)[:, None] - 1
+    cvs = np.where(defined, np.sqrt(relative**2 @ weights), np.nan)
+    return means, np.where(defined, cvs * means, 0.0), cvs
 
 
 def within_limit(cv: float, limit: float, decimals: int = 9) -> bool:
@@ -92,12 +107,11 @@ def least_cost_additions(students, resources, per, limit, units, decimals=9) -> 
 class _ConeProblem:
     """One CV problem: its scaled cone constraint, the solves so far, and its current plan.
 
-    With wᵢ = nᵢ/N and R = Σ rᵢ, the solver's variable is b = a / R and the values it sees are
-    yᵢ = xᵢ / X̄ = (rᵢ/R + Σₖ bₖ·shareₖᵢ) / wᵢ, so ȳ = Σ wᵢyᵢ = 1 + Σₖ bₖ·Σᵢ shareₖᵢ and the
-    constraint S ≤ L·X̄ reads ‖√w ⊙ (y − ȳ)‖ ≤ target · ȳ. The additions needed grow with the
-    CV's excess over the limit, so costs are divided by their mean and by that excess: the
-    optimum is then of order 1, and the solver's tolerance relative to the problem's own cost
-    (a CV just over its limit needs little, and is still solved to 10⁻¹⁰ of that little).
+    With wᵢ = nᵢ/N and R = Σ rᵢ the solver sees values yᵢ = xᵢ / X̄ = (rᵢ + Σₖ aₖ·shareₖᵢ) / (R·wᵢ),
+    whose mean is ȳ = 1 + Σₖ aₖ·Σᵢ shareₖᵢ / R, and the constraint S ≤ L·X̄ reads
+    ‖√w ⊙ (y − ȳ)‖ ≤ target · ȳ. Its variable is u = a / (R·(CV − L)): the additions needed grow
+    with the CV's excess over the limit, so u is of order 1 whether the CV is 0.4500001 or 3, and
+    the solver's tolerance is relative to what this problem needs. Costs are divided by their mean.
     """
 
     def __init__(self, students, resources, per, limit, units, decimals):
@@ -116,18 +130,19 @@ class _ConeProblem:
         self.costs = np.array([unit.cost for unit in units])
         _, _, self.cv_before = weighted_cv(students, self.values(np.zeros(len(units))))
 
-        self.b = cp.Variable(len(units), nonneg=True)
+        # One unit of the solver's variable u is R × the CV's excess over the limit.
+        self.scale = self.total_resource * (self.cv_before - limit)
+        self.u = cp.Variable(len(units), nonneg=True)
         self.target = cp.Parameter(nonneg=True, value=limit)
         mean = cp.Variable()
-        scaled_values = resources / self.total_resource / weights + sparse.diags_array(
-            1 / weights
-        ) @ (self.raise_matrix @ self.b)
-        scaled_costs = self.costs * self.total_resource
-        excess = self.cv_before - limit
+        added = (self.scale / self.total_resource) * (self.raise_matrix @ self.u)
+        scaled_values = (
+            resources / self.total_resource / weights + sparse.diags_array(1 / weights) @ added
+        )
         self.cvxpy_problem = cp.Problem(
-            cp.Minimize((scaled_costs / scaled_costs.mean() / excess) @ self.b),
+            cp.Minimize((self.costs / self.costs.mean()) @ self.u),
             [
-                mean == 1 + self.raise_matrix.sum(axis=0) @ self.b,
+                mean == 1 + cp.sum(added),
                 cp.SOC(self.target * mean, cp.multiply(np.sqrt(weights), scaled_values - mean)),
             ],
         )
@@ -135,7 +150,7 @@ class _ConeProblem:
         self.tries = 0
         self.lower_bound = math.nan
         self.notes: list[str] = []
-        self.plan: np.ndarray | None = None
+        self.plan: _Plan | None = None
         self.cv_after = self.cv_before
         self.passed = False
 
@@ -164,49 +179,67 @@ class _ConeProblem:
         if outcome not in SOLVED:
             self.notes.append(f"clarabel {outcome} at limit {self.target.value:.9g}")
             return False
-        amounts = np.maximum(self.b.value, 0.0) * self.total_resource
+        amounts = np.maximum(self.u.value, 0.0) * self.scale
         if self.tries == 1:
             self.lower_bound = float(self.costs @ amounts)
+            self.bound_is_sure = outcome == cp.OPTIMAL
         self.outcome = f"clarabel {outcome}"
         self.plan_target = float(self.target.value)
-        self.plan = self._rounded(amounts)
-        self.repairs = self._repair(self.plan)
-        _, _, self.cv_after = weighted_cv(self.students, self.values(self.plan))
-        self.passed = within_limit(self.cv_after, self.limit, self.decimals)
+        up, down = self._rounded(amounts, np.ceil), self._rounded(amounts, np.floor)
+        plans = [self._repaired("rounded up", up)]
+        # Rounding down and adding whole units back one at a time is often cheaper, at one step
+        # per rounded unit: tried when rounding up failed, or when few units were rounded.
+        if plans[0].added or not plans[0].passed or np.sum(up != down) <= ROUND_DOWN_UNITS:
+            plans.append(self._repaired("rounded down", down))
+        if not any(plan.passed for plan in plans):
+            plans.append(self._repaired("started from no additions", 0 * amounts))
+        # The cheapest plan that passes, else the one that came closest.
+        self.plan = min(plans, key=lambda plan: (0, plan.cost) if plan.passed else (1, plan.cv))
+        self.cv_after, self.passed = self.plan.cv, self.plan.passed
         return True
 
-    def _rounded(self, amounts) -> np.ndarray:
-        """Integer units rounded up, negligible continuous ones dropped."""
+    def _rounded(self, amounts, direction) -> np.ndarray:
+        """Integer units rounded (np.ceil or np.floor), negligible continuous ones dropped."""
         whole = np.array([unit.integer for unit in self.units])
-        rounded = np.where(whole, np.ceil(amounts - INTEGER_SLACK), amounts)
+        slack = INTEGER_SLACK if direction is np.ceil else -INTEGER_SLACK
+        rounded = np.where(whole, direction(amounts - slack), amounts)
         return np.where(whole | (amounts >= NEGLIGIBLE * self.total_resource), rounded, 0.0)
 
-    def _repair(self, plan: np.ndarray) -> tuple[int, str]:
-        """Add whole units to a rounded plan still over the limit, one at a time, each time the
-        one that lowers the CV most per yuan; how many, and why it stopped if still over.
+    def _repaired(self, start: str, amounts: np.ndarray) -> "_Plan":
+        """Add whole units to a plan still over the limit, one at a time, each time the one that
+        lowers the CV most per yuan, until it is within or no whole unit lowers it.
 
         Rounding up can overshoot: one teacher in a 50-student section adds 2 per 100, which can
-        lift it far above the county value, and a plan that passes may need a unit the relaxation
-        left at 0 (raise another section to meet the one that overshot).
+        lift it far above the county value; then a plan that passes may round that unit down, or
+        use a unit the relaxation left at 0 (raise another section to meet the one that overshot).
         """
         whole = [k for k, unit in enumerate(self.units) if unit.integer]
+        # Row j: what one more of whole unit j adds to each section's value.
+        steps = (self.per * self.raise_matrix[:, whole].toarray() / self.students[:, None]).T
+        stopped = ""
         for added in range(REPAIR_STEPS + 1):
-            _, _, cv = weighted_cv(self.students, self.values(plan))
+            values = self.values(amounts)
+            _, _, cv = weighted_cv(self.students, values)
             if not whole or within_limit(cv, self.limit, self.decimals):
-                return added, ""
+                break
             if added == REPAIR_STEPS:
-                return added, f"stopped after {added} whole units"
-            step = np.zeros(len(self.units))
-            gains = []
-            for k in whole:
-                step[k] = 1.0
-                gains.append(
-                    (cv - weighted_cv(self.students, self.values(plan + step))[2]) / self.costs[k]
-                )
-                step[k] = 0.0
-            if max(gains) <= 0:
-                return added, "no whole unit lowers it further"
-            plan[whole[int(np.argmax(gains))]] += 1
+                stopped = f"stopped after {added} whole units"
+                break
+            gains = (cv - _weighted_cvs(self.students, values + steps)[2]) / self.costs[whole]
+            if not np.nanmax(gains) > 0:
+                stopped = "no whole unit lowers it further"
+                break
+            amounts = amounts.copy()
+            amounts[whole[int(np.nanargmax(gains))]] += 1
+        return _Plan(
+            amounts,
+            float(self.costs @ amounts),
+            cv,
+            within_limit(cv, self.limit, self.decimals),
+            start,
+            added,
+            stopped,
+        )
 
     def tighten(self) -> bool:
         """Lower the target after a plan over the limit (solver tolerance, in continuous units:
@@ -242,34 +275,54 @@ class _ConeProblem:
         if self.plan_target < limit:
             steps.append(f"limit tightened to {self.plan_target:.9g}")
         steps += self.notes  # a later solve that failed
+        plan = self.plan
+        if any(unit.integer for unit in self.units):
+            steps.append(plan.start)
+        if plan.added:
+            steps.append(
+                f"then {plan.added} whole unit(s) added where they lowered the cv most per yuan"
+            )
+        if not plan.passed:
+            steps.append(
+                f"cv {plan.cv:.9g} > {limit:g}" + (f" and {plan.stopped}" if plan.stopped else "")
+            )
+            steps.append(f"NOT within the limit after {self.tries} solve(s): no additions")
+            return Additions(
+                {}, 0.0, self.cv_before, self.cv_before, "; ".join(steps), False, self.lower_bound
+            )
+        steps.append(f"cv {plan.cv:.9g} ≤ {limit:g}")
+        if self._proven_least(plan):
+            steps.append("least cost: proven")
         amounts = {
             unit.key: float(amount)
-            for unit, amount in zip(self.units, self.plan, strict=True)
+            for unit, amount in zip(self.units, plan.amounts, strict=True)
             if amount > 0
         }
-        if any(unit.integer and unit.key in amounts for unit in self.units):
-            steps.append("rounded up")
-        added, stopped = self.repairs
-        if added:
-            steps.append(
-                f"then {added} whole unit(s) added where they lowered the cv most per yuan"
-            )
-        if self.passed:
-            steps.append(f"cv {self.cv_after:.9g} ≤ {limit:g}")
-            return Additions(
-                amounts,
-                float(self.costs @ self.plan),
-                self.cv_before,
-                self.cv_after,
-                "; ".join(steps),
-                True,
-                self.lower_bound,
-            )
-        steps.append(f"cv {self.cv_after:.9g} > {limit:g}" + (f" and {stopped}" if stopped else ""))
-        steps.append(f"NOT within the limit after {self.tries} solve(s): no additions")
         return Additions(
-            {}, 0.0, self.cv_before, self.cv_before, "; ".join(steps), False, self.lower_bound
+            amounts, plan.cost, self.cv_before, plan.cv, "; ".join(steps), True, self.lower_bound
         )
+
+    def _proven_least(self, plan: "_Plan") -> bool:
+        """Whole units of one price c: every plan costs a multiple of c and at least the
+        relaxation, so a plan costing the relaxation rounded up to a multiple of c is the least."""
+        if not (
+            self.bound_is_sure
+            and all(unit.integer for unit in self.units)
+            and np.ptp(self.costs) == 0
+        ):
+            return False
+        price = self.costs[0]
+        return plan.cost <= price * math.ceil(self.lower_bound / price - INTEGER_SLACK)
+
+
+class _Plan(NamedTuple):
+    amounts: np.ndarray
+    cost: float
+    cv: float
+    passed: bool
+    start: str  # rounded up, rounded down, started from no additions
+    added: int  # whole units added on top, one at a time
+    stopped: str  # why adding stopped short of the limit, if it did
 
 
 def _infeasible(cv_before, limit, why) -> Additions:

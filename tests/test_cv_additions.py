@@ -102,7 +102,7 @@ def test_two_sections_of_teachers_at_just_below_and_just_above_the_limit(limit, 
     assert result.cv_before == 1.0  # (6 − 0)/(6 + 0)
     assert result.cv_after == pytest.approx((6 - teachers) / (6 + teachers), abs=1e-12)
     assert result.within_limit and "clarabel optimal" in result.status
-    assert "rounded up" in result.status
+    assert "rounded up" in result.status and result.status.endswith("least cost: proven")
 
 
 def test_two_sections_of_equipment_match_the_closed_form():
@@ -279,8 +279,29 @@ def test_a_limit_no_whole_teacher_meets_gives_no_additions_and_says_why():
     assert result.amounts == {} and result.cost == 0 and not result.within_limit
     assert result.cv_after == result.cv_before == pytest.approx(0.4093, abs=1e-4)
     assert result.lower_bound == pytest.approx(0.0797 * TEACHER, rel=1e-3)
-    assert "cv 0.541534226 > 0.3 and no whole unit lowers it further" in result.status
+    # Rounding up (cv 0.5415) and rounding down to nothing (0.4093) both fail, and no whole
+    # teacher lowers the CV from there: the closest attempt is reported.
+    assert "cv 0.409299124 > 0.3 and no whole unit lowers it further" in result.status
     assert "NOT within the limit" in result.status
+
+
+def test_rounding_down_and_another_unit_can_be_the_whole_plan():
+    # 53 and 20 students, 1 and 0 teachers, L = 0.5. Two school units raise section 1 only: u0 by
+    # 1 per unit, u1 by 0.6 (a share), both 100 000 yuan. With t the teachers section 1 gains,
+    # x = (100/53, 5t) = (1.8868, 5t), w = (53, 20)/73, √(w₀w₁) = √1060/73 = 0.44600, and
+    # X̄ = 100(1 + t)/73 = 1.36986(1 + t), so CV = 0.446·|1.8868 − 5t| / (1.36986(1 + t)):
+    # t = 0: 0.6143. u0 is cheaper per teacher, and the relaxation needs
+    # 0.446(1.8868 − 5t) ≤ 0.5·1.36986(1 + t) ⇔ 0.15658 ≤ 2.91493t ⇔ t ≥ 0.05372 → 5 372 yuan.
+    # Rounding u0 up gives t = 1: CV = 0.446·3.1132/2.7397 = 0.5068 > 0.5, and more only raises
+    # it; rounding down (nothing) and adding u1 gives t = 0.6: CV = 0.446·1.1132/2.1918 = 0.2265.
+    # One unit of 100 000 yuan is the relaxation's 0.054 units rounded up: proven least.
+    units = [Unit("u0", ((1, 1.0),), TEACHER, True), Unit("u1", ((1, 0.6),), TEACHER, True)]
+    result = least_cost_additions([53, 20], [1, 0], 100, 0.5, units)
+    assert result.amounts == {"u1": 1} and result.cost == TEACHER and result.within_limit
+    assert result.cv_after == pytest.approx(0.2265, abs=1e-4)
+    assert result.lower_bound == pytest.approx(0.05372 * TEACHER, rel=1e-3)
+    assert "rounded down; then 1 whole unit(s) added" in result.status
+    assert result.status.endswith("least cost: proven")
 
 
 def test_bad_input_is_refused_with_the_reason():
@@ -315,7 +336,8 @@ def problems(draw, integer: bool, max_sections=4, max_units=4):
         resources = draw(st.lists(st.integers(0, 30), min_size=m, max_size=m))
         per = 100
     else:  # m² or yuan, per student
-        yuan = draw(st.lists(st.floats(0, 5000), min_size=m, max_size=m))  # per student
+        per_student = st.one_of(st.just(0.0), st.floats(1e-3, 5000))
+        yuan = draw(st.lists(per_student, min_size=m, max_size=m))
         resources = [n * x for n, x in zip(students, yuan, strict=True)]
         per = 1
     assume(sum(resources) > 0)  # X̄ = 0 is a case of its own, tested by hand
@@ -445,6 +467,8 @@ def test_integer_units_against_every_plan_in_a_box(problem):
     if "whole unit(s) added" not in result.status:
         used = sum(unit.cost for unit in problem.units if unit.key in result.amounts)
         assert result.cost <= best + used
+    if "least cost: proven" in result.status:  # units of one price, cost = ⌈relaxation⌉
+        assert result.cost <= best
 
 
 @SOLVER
