@@ -18,7 +18,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -87,7 +87,8 @@ class SqlModel:
         return sorted(tables_read(self.sql))
 
 
-def tables_read(sql: str) -> set[str]:
+@cache  # a pure function of the text; parsing every model again on each load costs seconds
+def tables_read(sql: str) -> frozenset[str]:
     """Schema-qualified tables a query reads; CTE names and subqueries are not tables."""
     tree = sqlglot.parse_one(sql, dialect="duckdb")
     tables = set()
@@ -97,13 +98,19 @@ def tables_read(sql: str) -> set[str]:
                 if not source.db:
                     raise ValueError(f"table '{source.name}' is not schema-qualified")
                 tables.add(f"{source.db}.{source.name}")
-    return tables
+    return frozenset(tables)
 
 
 def rename_schemas(sql: str, renames: dict[str, str]) -> str:
     """The same text reading other schemas: ``old.table`` → ``new.table`` for each table
     reference whose schema is renamed. Only those identifiers change (found by sqlglot, at
     their place in the text), so comments, layout and every other word stay as written."""
+    return _renamed(sql, tuple(sorted(renames.items())))
+
+
+@cache
+def _renamed(sql: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    renames = dict(pairs)
     spans = []
     for table in sqlglot.parse_one(sql, dialect="duckdb").find_all(exp.Table):
         schema = table.args.get("db")

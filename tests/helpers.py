@@ -169,20 +169,21 @@ def snapshot_tables(path: Path, year: int | None = None) -> dict[str, list[tuple
 
 
 def warehouse_in_memory(validated) -> duckdb.DuckDBPyConnection:
-    """The SQL models run directly on one validated year, without Dagster (for property tests).
+    """The method's SQL models run directly on one validated year, without Dagster (for
+    property tests).
 
-    Same reference files, same staging frames, same SQL text as the pipeline; each model is
-    created in dependency order.
+    Same reference files, same staging frames, same SQL text as the pipeline; the seven method
+    models (DOMAIN.md §1–§5) are created in dependency order.
     """
     import polars as pl
 
     from assets.ingest import STAGING_TABLES
-    from assets.sql_models import discover_models
+    from assets.sql_models import METHOD_MODELS, discover_models
     from schemas.reference_data import reference_names, reference_path
 
     con = duckdb.connect()
-    models = discover_models()
-    for schema in {"reference", "staging", "audit"} | {m.group for m in models}:
+    models = [m for m in discover_models() if m.table in METHOD_MODELS]  # in dependency order
+    for schema in {"reference", "staging", "audit", "indicators", "marts"}:
         con.execute(f"CREATE SCHEMA {schema}")
     year = validated.year
     for name in reference_names():
@@ -194,12 +195,8 @@ def warehouse_in_memory(validated) -> duckdb.DuckDBPyConnection:
     for table, frame in tables.items():
         con.register("frame", frame)
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame").fetchall()
-    pending = {m.table: m for m in models}
-    while pending:
-        ready = [m for m in pending.values() if not set(m.dependencies) & set(pending)]
-        for model in ready:
-            con.execute(f"CREATE TABLE {model.table} AS {model.sql}").fetchall()
-            del pending[model.table]
+    for model in models:
+        con.execute(f"CREATE TABLE {model.table} AS {model.sql}").fetchall()
     return con
 
 
