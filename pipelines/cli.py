@@ -183,6 +183,8 @@ def _failures(result) -> list[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import OperationalError
+
     from assets.partitions import add_years
     from pipelines.definitions import build_definitions
     from pipelines.instance import fail_runs_of_dead_processes, open_instance
@@ -196,13 +198,31 @@ def run(args: argparse.Namespace) -> int:
         instance = open_instance()
     except FileNotFoundError as exc:
         raise UsageError(str(exc)) from None
+    except OperationalError as exc:
+        return _instance_failed(exc)
     with instance:
-        fail_runs_of_dead_processes(instance)
-        add_years(instance, folders)  # the partitions: every year the input root has
         # A second writer stops this command at once, naming who holds the warehouse.
         defs = build_definitions(str(input_root), str(warehouse), lock_wait_seconds=0)
         job = defs.resolve_job_def(WAREHOUSE_JOB)
-        return _run_years(job, instance, years, warehouse, input_root, args.timings)
+        try:
+            fail_runs_of_dead_processes(instance)
+            add_years(instance, folders)  # the partitions: every year the input root has
+            return _run_years(job, instance, years, warehouse, input_root, args.timings)
+        except OperationalError as exc:
+            return _instance_failed(exc)
+
+
+def _instance_failed(exc) -> int:
+    """The Dagster instance's SQLite files could not be written (a full disk, a size limit)."""
+    from pipelines.instance import dagster_home
+
+    print(
+        f"junheng: the Dagster instance in {shown(dagster_home())} could not record the run "
+        f"({exc.orig}): is its disk full? Free disk space there, or set DAGSTER_HOME to a "
+        "folder on another disk, and run again; the warehouse is unchanged",
+        file=sys.stderr,
+    )
+    return FILE_FAILED
 
 
 def _run_years(job, instance, years, warehouse: Path, input_root: Path, timings_file) -> int:

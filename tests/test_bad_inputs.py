@@ -1000,7 +1000,9 @@ def test_a_cell_over_128_kb_in_an_ignored_column_is_read(tmp_path):
 # ---------------------------------------------------------------------------------------------
 
 
-def _junheng(*args: str, limits: dict | None = None, unprivileged: bool = False):
+def _junheng(
+    *args: str, limits: dict | None = None, unprivileged: bool = False, env: dict | None = None
+):
     """Run the command in a child process; ``limits`` are resource limits set in the child, and
     ``unprivileged`` takes away root's power to read any file (so chmod 000 means what it says
     even when the tests run as root)."""
@@ -1020,6 +1022,7 @@ def _junheng(*args: str, limits: dict | None = None, unprivileged: bool = False)
         text=True,
         timeout=600,
         preexec_fn=prepare,
+        env=os.environ | (env or {}),
     )
 
 
@@ -1114,7 +1117,7 @@ def test_an_unreadable_file_fails_the_run_and_leaves_the_warehouse(tmp_path, ear
 # file past the limit (EFBIG, "File too large"), as a full disk does (ENOSPC).
 FULL_DISK_AT = {
     "copying the warehouse": lambda size: size // 2,
-    "writing the year (a new warehouse)": lambda size: 256 * 1024,
+    "writing the year (a new warehouse)": lambda size: 4 * 1024 * 1024,
     "publishing the year": lambda size: size + 64 * 1024,
 }
 
@@ -1129,6 +1132,11 @@ def test_a_full_disk_fails_the_year_says_so_and_leaves_the_warehouse(tmp_path, e
         shutil.copyfile(warehouse, copy)
     original = None if new else copy.read_bytes()
     write_year(tmp_path / "in", YEAR, valid_year())
+    # A fresh Dagster instance: its files (about 1 MB a run) stay under every limit, so the
+    # warehouse is what the full disk stops (the session's instance has grown past them).
+    home = tmp_path / "dagster"
+    home.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "dagster_home" / "dagster.yaml", home)
     done = _junheng(
         "run",
         "--input",
@@ -1136,9 +1144,30 @@ def test_a_full_disk_fails_the_year_says_so_and_leaves_the_warehouse(tmp_path, e
         "--warehouse",
         str(copy),
         limits={resource.RLIMIT_FSIZE: limit},
+        env={"DAGSTER_HOME": str(home)},
     )
     assert done.returncode == 3, done.stdout + done.stderr
     assert f"the disk holding {copy} is full" in done.stderr and "free disk space" in done.stderr
     assert "Errno" not in done.stderr
     assert (copy.read_bytes() if copy.exists() else None) == original
     assert not list(tmp_path.glob(".w.duckdb.build-*"))
+
+
+def test_a_full_disk_under_the_dagster_instance_says_so(tmp_path):
+    # 100 KiB: the instance's SQLite files cannot even be created.
+    write_year(tmp_path / "in", YEAR, valid_year())
+    home = tmp_path / "dagster"
+    home.mkdir()
+    done = _junheng(
+        "run",
+        "--input",
+        str(tmp_path / "in"),
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        limits={resource.RLIMIT_FSIZE: 100 * 1024},
+        env={"DAGSTER_HOME": str(home)},
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"the Dagster instance in {home} could not record the run" in done.stderr
+    assert "free disk space" in done.stderr.lower() and "Traceback" not in done.stderr
+    assert not (tmp_path / "w.duckdb").exists()

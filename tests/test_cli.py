@@ -300,7 +300,7 @@ def test_paths_are_printed_the_same_way_everywhere(tmp_path, monkeypatch, capsys
     code = main(["run", "--input", "in", "--warehouse", str(tmp_path / "out" / "w.duckdb")])
     captured = capsys.readouterr()
     assert code == FILE_FAILED
-    assert "    in/2023/teachers.csv: 1 row(s): code" in captured.out
+    assert "    in/2023/teachers.csv: 1 行: code" in captured.out
     assert "warehouse: out/w.duckdb" in captured.out
     assert "2024: FAILED, nothing of 2024 was changed in out/w.duckdb" in captured.err
     assert "build_year: in/2024/enrollment.csv: missing required column(s)" in captured.err

@@ -106,7 +106,7 @@ def test_dg_list_defs_lists_the_code_location():
     verdict = next(a for a in listed["assets"] if a["asset_key"] == "marts/county_verdict")
     assert verdict["group_name"] == "marts"
     assert "marts/county_compliance" in verdict["dependency_keys"]
-    assert [j["name"] for j in listed["jobs"]] == ["warehouse_job"]
+    assert sorted(j["name"] for j in listed["jobs"]) == ["reports_job", "warehouse_job"]
     assert [s["name"] for s in listed["schedules"]] == ["annual_ingestion"]
     assert [s["name"] for s in listed["sensors"]] == ["new_year_folders"]
     assert len(listed["asset_checks"]) == 6
