@@ -17,6 +17,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
+from assets.cross_year import earlier_year_tables, this_and_earlier_years
 from assets.metadata import table_metadata
 from assets.partitions import school_years
 from assets.resources import WarehouseResource
@@ -62,6 +63,24 @@ class SqlModel:
     def dependencies(self) -> list[str]:
         return sorted(tables_read(self.sql))
 
+    @cached_property
+    def earlier_year_dependencies(self) -> set[str]:
+        """Tables of which year Y of this model reads years ≤ Y (``assets.cross_year``)."""
+        tables = earlier_year_tables(self.sql)
+        unknown = tables - set(self.dependencies)
+        if unknown:
+            raise ValueError(
+                f"{self.path.name}: reads earlier years of tables it does not read: "
+                f"{', '.join(sorted(unknown))}"
+            )
+        return tables
+
+    def dependency(self, table: str) -> dg.AssetKey | dg.AssetDep:
+        key = dg.AssetKey(table.split("."))
+        if table in self.earlier_year_dependencies:
+            return dg.AssetDep(key, partition_mapping=this_and_earlier_years(school_years))
+        return key
+
 
 def tables_read(sql: str) -> set[str]:
     """Schema-qualified tables a query reads; CTE names and subqueries are not tables."""
@@ -95,7 +114,7 @@ def model_asset(
 
     @dg.asset(
         key=model.key,
-        deps=[dg.AssetKey(t.split(".")) for t in model.dependencies],
+        deps=[model.dependency(t) for t in model.dependencies],
         group_name=model.path.parent.name,
         partitions_def=school_years,
         pool=DUCKDB_POOL,

@@ -76,7 +76,8 @@ def _years(input_root: Path, requested: list[int] | None) -> list[int]:
         for p in input_root.iterdir()
         if p.is_dir() and p.name.isdigit() and len(p.name) == 4
     )
-    years = requested or found
+    # Oldest first: a year's monitoring reads the earlier years (assets.cross_year).
+    years = sorted(set(requested or found))
     if not years:
         raise SystemExit(f"junheng: no year folder (e.g. {input_root}/2024/) under {input_root}")
     return years
@@ -114,10 +115,12 @@ def run(args: argparse.Namespace) -> int:
     input_root = Path(args.input).resolve()
     years = _years(input_root, args.year)
     warehouse = str(Path(args.warehouse).resolve())
-    job = build_definitions(str(input_root), warehouse).resolve_job_def(WAREHOUSE_JOB)
+    definitions = build_definitions(str(input_root), warehouse)
+    job = definitions.resolve_job_def(WAREHOUSE_JOB)
     instance = dg.DagsterInstance.get() if _has_dagster_home() else dg.DagsterInstance.ephemeral()
     status = OK
     timings = {}
+    written = []
     for year in years:
         started = time.perf_counter()
         result = job.execute_in_process(
@@ -150,11 +153,50 @@ def run(args: argparse.Namespace) -> int:
             print(f"junheng: {exc}", file=sys.stderr)
             return WAREHOUSE_BUSY
         print(f"  ({seconds:.1f} s)")
+        written.append(year)
         if rejected:
             status = max(status, ROWS_REJECTED)
+    status = max(status, _refresh_later_years(definitions, instance, warehouse, written))
     print(f"warehouse: {warehouse}")
     if args.timings:
         Path(args.timings).write_text(json.dumps(timings, indent=2), encoding="utf-8")
+    return status
+
+
+def _refresh_later_years(definitions, instance, warehouse: str, written: list[int]) -> int:
+    """Rebuild the monitoring of later years already in the warehouse: it reads the years just
+    written (re-run, or arrived out of order)."""
+    from assets.cross_year import years_to_refresh
+    from assets.warehouse import WarehouseBusyError, connect
+    from pipelines.jobs import MONITORING_JOB
+
+    try:
+        with connect(warehouse, read_only=True) as con:
+            later = years_to_refresh(con, written)
+    except WarehouseBusyError as exc:
+        print(f"junheng: {exc}", file=sys.stderr)
+        return WAREHOUSE_BUSY
+    job = definitions.resolve_job_def(MONITORING_JOB)
+    status = OK
+    for year in later:
+        result = job.execute_in_process(
+            partition_key=str(year),
+            instance=instance,
+            run_config=QUIET_LOGGERS,
+            raise_on_error=False,
+        )
+        reads = ", ".join(str(y) for y in written if y < year)
+        if result.success:
+            print(f"{year}: monitoring and early warning rebuilt (they read {reads})")
+            continue
+        print(
+            f"{year}: FAILED to rebuild its monitoring and early warning, which still read the "
+            f"old {reads}: run this command again",
+            file=sys.stderr,
+        )
+        for _, message in _failures(result):
+            print(f"  {message}", file=sys.stderr)
+        status = FILE_FAILED
     return status
 
 

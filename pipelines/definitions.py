@@ -14,7 +14,7 @@ from assets.resources import (
     default_warehouse,
 )
 from assets.sql_models import discover_models, model_asset
-from pipelines.jobs import warehouse_job
+from pipelines.jobs import monitoring_job, warehouse_job
 from pipelines.schedules import annual_ingestion
 
 
@@ -36,7 +36,7 @@ def build_definitions(
     """Same assets, jobs and checks; resources pointed at the given folder and file."""
     return dg.Definitions(
         assets=warehouse_assets(),
-        jobs=[warehouse_job],
+        jobs=[warehouse_job, monitoring_job],
         schedules=[annual_ingestion],
         resources={
             "inputs": InputsResource(root=input_root or default_input()),
