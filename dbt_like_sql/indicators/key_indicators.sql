@@ -18,9 +18,9 @@
 -- sort_order: 排序 | the order of the indicators in a report
 WITH stages AS (
     -- Every county gets a row per compulsory stage and key indicator, even without sections.
-    SELECT s.year, s.county_code, any_value(s.county_name) AS county_name, l.stage
+    SELECT s.year, s.county_code, any_value(s.county_name) AS county_name, c.stage
     FROM staging.schools AS s
-    INNER JOIN reference.cv_limits AS l ON l.year = s.year
+    CROSS JOIN (VALUES ('primary'), ('junior')) AS c (stage)
     GROUP BY ALL
 ),
 
@@ -124,18 +124,21 @@ SELECT
     sections,
     data_complete,
     CASE
-        WHEN kind = 'resource' AND sections = 0 THEN '该学段无参评学校'
-        WHEN kind = 'resource' AND resource IS NULL THEN '参评学段均缺少该指标的数据'
-        WHEN kind = 'resource' AND denominator = 0 THEN '分母为 0, 指标无定义'
-        WHEN kind = 'resource' AND sections_without_data > 0
-            THEN sections_without_data || ' 个参评学段缺少该指标的数据, 未计入'
-        WHEN kind = 'resource' AND NOT data_complete THEN '数据不完整: 有缺失或被拒绝的输入行'
-        WHEN indicator = 'school_gap' AND cvs IS NULL THEN '该学段无差异系数'
-        WHEN indicator = 'school_gap' AND value IS NULL
-            THEN '差异系数不全 (' || cvs_defined || ' / ' || cvs || ' 有定义)'
-        WHEN indicator = 'school_gap' AND NOT data_complete THEN '数据不完整: 差异系数未判定'
-        WHEN kind = 'quality' AND indicator <> 'school_gap' AND value IS NULL
-            THEN '县级指标 ' || indicator || ' 缺失或被拒绝'
+        WHEN kind = 'resource' THEN CASE
+            WHEN sections = 0 THEN '该学段无参评学校'
+            WHEN resource IS NULL THEN '参评学段均缺少该指标的数据'
+            WHEN denominator = 0 THEN '分母为 0, 指标无定义'
+            WHEN sections_without_data > 0
+                THEN sections_without_data || ' 个参评学段缺少该指标的数据, 未计入'
+            WHEN NOT data_complete THEN '数据不完整: 有缺失或被拒绝的输入行'
+        END
+        WHEN indicator = 'school_gap' THEN CASE
+            WHEN cvs IS NULL THEN '该学段无差异系数'
+            WHEN value IS NULL THEN '差异系数不全 (' || cvs_defined || ' / ' || cvs || ' 有定义)'
+            WHEN NOT data_complete THEN '数据不完整: 差异系数未判定'
+        END
+        -- The other quality indicators are county items.
+        WHEN value IS NULL THEN '县级指标 ' || indicator || ' 缺失或被拒绝'
     END AS note,
     sort_order
 FROM combined

@@ -30,8 +30,11 @@ WITH settings AS (
     GROUP BY year
 ),
 
-status_order (status, rank) AS (
-    VALUES ('all_met', 3), ('complies', 2), ('below_standard', 1)
+status_drops (status, projected_status) AS (
+    VALUES
+        ('all_met', 'complies'),
+        ('all_met', 'below_standard'),
+        ('complies', 'below_standard')
 ),
 
 projected AS (
@@ -47,7 +50,6 @@ projected AS (
         c.value,
         c.standard,
         c.met,
-        c.at_least_85,
         p.students,
         p.projected_students,
         p.method,
@@ -96,15 +98,18 @@ section_changes AS (
         s.status,
         ps.projected_status,
         j.met AND NOT j.projected_met AS crosses_standard,
-        j.at_least_85 AND NOT j.projected_at_least_85 AS crosses_85,
-        po.rank < so.rank AS status_drop
+        -- A section whose status can drop has every indicator at 85 % or more today.
+        NOT j.projected_at_least_85 AS under_85,
+        d.status IS NOT NULL AS status_drop
     FROM judged AS j
     INNER JOIN marts.school_compliance AS s
         ON s.year = j.year AND s.school_id = j.school_id AND s.stage = j.stage
     INNER JOIN projected_statuses AS ps
         ON ps.year = j.year AND ps.school_id = j.school_id AND ps.stage = j.stage
-    INNER JOIN status_order AS so ON so.status = s.status
-    INNER JOIN status_order AS po ON po.status = ps.projected_status
+    LEFT JOIN status_drops AS d
+        ON d.status = s.status AND d.projected_status = ps.projected_status
+    -- A section with incomplete data has no status yet: it is judged once its data is.
+    WHERE s.status <> 'incomplete'
 ),
 
 section_warnings AS (
@@ -122,7 +127,7 @@ section_warnings AS (
         projected_students,
         value,
         projected_value,
-        CASE WHEN status_drop AND crosses_85 THEN standard * min_ratio ELSE standard END
+        CASE WHEN status_drop AND under_85 THEN standard * min_ratio ELSE standard END
             AS standard,
         status,
         projected_status,
@@ -132,7 +137,7 @@ section_warnings AS (
         ) AS warning,
         method || '; resources held as in ' || year AS method
     FROM section_changes
-    WHERE crosses_standard OR (status_drop AND crosses_85)
+    WHERE crosses_standard OR (status_drop AND under_85)
 ),
 
 cv_sections AS (

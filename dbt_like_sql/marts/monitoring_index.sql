@@ -87,17 +87,19 @@ rounded AS (
 
 leveled AS (
     -- The first band (in sort_order) whose lower bound the rounded index reaches.
-    SELECT r.*, l.level, l.label_zh AS level_name, l.movement
+    SELECT r.*, l.level, l.level_name, l.movement
     FROM rounded AS r
-    LEFT JOIN reference.monitoring_levels AS l
-        ON l.year = r.year AND r.index_rounded IS NOT NULL AND (
-            l.lower_bound IS NULL
-            OR (l.lower_bound_inclusive AND r.index_rounded >= l.lower_bound::DOUBLE)
-            OR (NOT l.lower_bound_inclusive AND r.index_rounded > l.lower_bound::DOUBLE)
+    LEFT JOIN LATERAL (
+        SELECT b.level, b.label_zh AS level_name, b.movement
+        FROM reference.monitoring_levels AS b
+        WHERE b.year = r.year AND (
+            b.lower_bound IS NULL
+            OR (b.lower_bound_inclusive AND r.index_rounded >= b.lower_bound::DOUBLE)
+            OR r.index_rounded > b.lower_bound::DOUBLE
         )
-    QUALIFY row_number() OVER (
-        PARTITION BY r.year, r.county_code, r.stage, r.indicator ORDER BY l.sort_order
-    ) = 1
+        ORDER BY b.sort_order
+        LIMIT 1
+    ) AS l ON r.index_rounded IS NOT NULL
 ),
 
 grown AS (
@@ -106,7 +108,8 @@ grown AS (
         CASE WHEN per_student
             THEN (resource / nullif(baseline_resource, 0) - 1) * 100 END AS resource_growth_pct,
         CASE WHEN per_student
-            THEN (students / nullif(baseline_students, 0) - 1) * 100 END AS student_growth_pct
+            -- Pooled students are never 0: evaluated sections have students.
+            THEN (students / baseline_students - 1) * 100 END AS student_growth_pct
     FROM leveled
 ),
 
@@ -124,7 +127,8 @@ falls AS (
         g.baseline_resource / g.baseline_students AS baseline_per_student
     FROM grown AS g
     INNER JOIN reference.key_indicators AS k ON k.year = g.year AND k.indicator = g.indicator
-    WHERE g.movement = 'fallen' AND g.per_student AND g.baseline_students > 0
+    -- Only falls are explained (the rest would be computed for nothing).
+    WHERE g.movement = 'fallen' AND g.per_student
 ),
 
 now_sections AS (
@@ -164,8 +168,8 @@ section_pairs AS (
             AS contribution
     FROM now_sections AS n
     FULL JOIN baseline_sections AS b
-        ON b.year = n.year AND b.county_code = n.county_code AND b.stage = n.stage
-        AND b.indicator = n.indicator AND b.school_id = n.school_id
+        ON b.year = n.year AND b.school_id = n.school_id AND b.stage = n.stage
+        AND b.indicator = n.indicator
 ),
 
 ranked AS (
@@ -205,9 +209,9 @@ turnover AS (
         stage,
         indicator,
         count(DISTINCT school_id) FILTER (WHERE baseline_students IS NULL) AS new_schools,
-        sum(students) FILTER (WHERE baseline_students IS NULL) AS new_students,
+        coalesce(sum(students) FILTER (WHERE baseline_students IS NULL), 0) AS new_students,
         count(DISTINCT school_id) FILTER (WHERE students IS NULL) AS gone_schools,
-        sum(baseline_students) FILTER (WHERE students IS NULL) AS gone_students
+        coalesce(sum(baseline_students) FILTER (WHERE students IS NULL), 0) AS gone_students
     FROM section_pairs
     GROUP BY ALL
 )

@@ -50,18 +50,20 @@ rounded AS (
 ),
 
 leveled AS (
-    -- The same bands as each indicator's level (marts.monitoring_index).
-    SELECT r.*, l.level, l.label_zh AS level_name
+    -- The bands of each indicator's level (marts.monitoring_index), on the composite.
+    SELECT r.*, l.level, l.level_name
     FROM rounded AS r
-    LEFT JOIN reference.monitoring_levels AS l
-        ON l.year = r.year AND r.rounded IS NOT NULL AND (
-            l.lower_bound IS NULL
-            OR (l.lower_bound_inclusive AND r.rounded >= l.lower_bound::DOUBLE)
-            OR (NOT l.lower_bound_inclusive AND r.rounded > l.lower_bound::DOUBLE)
+    LEFT JOIN LATERAL (
+        SELECT b.level, b.label_zh AS level_name
+        FROM reference.monitoring_levels AS b
+        WHERE b.year = r.year AND (
+            b.lower_bound IS NULL
+            OR (b.lower_bound_inclusive AND r.rounded >= b.lower_bound::DOUBLE)
+            OR r.rounded > b.lower_bound::DOUBLE
         )
-    QUALIFY row_number() OVER (
-        PARTITION BY r.year, r.county_code, r.stage ORDER BY l.sort_order
-    ) = 1
+        ORDER BY b.sort_order
+        LIMIT 1
+    ) AS l ON r.rounded IS NOT NULL
 )
 
 SELECT
