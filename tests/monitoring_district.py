@@ -20,7 +20,7 @@ L1 = "1200030001"
 CV_AT_LIMIT = "120004"  # a CV exactly at its limit now, which the forecast pushes over
 D1, D2 = "1200040001", "1200040002"
 STATUS = "120005"  # status drops and standards crossed, one section per case
-E1, E2, E3, E4, E5 = (f"120005000{i}" for i in range(1, 6))
+E1, E2, E3, E4, E5, E6 = (f"120005000{i}" for i in range(1, 7))
 PROJECTION = "120006"  # the projection's edge cases and an integrated school's shares
 F1, F2, F3, F4, F5 = (f"120006000{i}" for i in range(1, 6))
 CV_HELD = "120007"  # a one-year section enters the projected CV at its current students
@@ -31,6 +31,14 @@ NEAR = "120009"  # projected values that round onto the standard and onto 85 % o
 N1, N2 = "1200090001", "1200090002"
 GAP_ZERO = "120011"  # school_gap falls to 0: a lower-is-better index is undefined
 Z1, Z2 = "1200110001", "1200110002"
+PARTIAL = "120012"  # in 2024 P2 has no facilities row and a rejected teacher row
+P1, P2 = "1200120001", "1200120002"
+BOTH = "120013"  # a nine-year school falling in both stages; 2022 has a rejected teacher row
+B9 = "1200130001"
+CV_NEAR_NOW = "120014"  # a CV that rounds to its limit today, which the forecast pushes over
+C1, C2 = "1200140001", "1200140002"
+EMPTYING = "120015"  # a section projected to 0 students leaves the projected CVs
+X1, X2 = "1200150001", "1200150002"
 
 # The bands' cut-points: county -> (teaching area m² in 2022 and 2023, in 2024), one school of
 # 100 students; the index is (a / 100) / (b / 100) × 100 in binary floating point.
@@ -93,7 +101,8 @@ class District:
         files["schools"].append(school(school_id, kind, county=county, **kw))
         files["enrollment"] += students
         files["teachers"] += staff_rows
-        files["facilities"].append(facility)
+        if facility is not None:  # None: the school has no facilities row
+            files["facilities"].append(facility)
 
     def each_year(self, county, school_id, students_by_year, staff_rows, facility):
         for year, students in students_by_year.items():
@@ -103,7 +112,8 @@ class District:
 def district() -> dict[int, dict[str, list[dict]]]:
     d = District()
 
-    # Decomposition: teaching area; S2 keeps one mental-health teacher (本科), the others none.
+    # Decomposition: teaching area; S2 keeps one mental-health teacher (本科, 一级), the others
+    # have no teachers. Public funds: 800 yuan per student every year.
     area = {  # school: {year: (students, teaching area m²)}
         S1: {2022: (100, 1000.0), 2023: (125, 1000.0), 2024: (150, 1000.0)},
         S2: {2022: (100, 1000.0), 2023: (110, 1050.0), 2024: (120, 1100.0)},
@@ -113,11 +123,20 @@ def district() -> dict[int, dict[str, list[dict]]]:
     }
     for school_id, years in area.items():
         for year, (students, teaching) in years.items():
-            mental = teachers(school_id, "小学", 1, "本科", "无", "心理健康")
+            mental = teachers(school_id, "小学", 1, "本科", "无", "心理健康", title="一级")
             rows = mental if school_id == S2 else []
             name = f"学校{school_id[-2:]}"
             d.add(year, DECOMPOSITION, school_id, students, rows, facilities(school_id, teaching),
                   name=name)  # fmt: skip
+            d.files[year].setdefault("finance", []).append(
+                {
+                    "school_id": school_id,
+                    "public_funds_budget_yuan": 1000 * students,
+                    "public_funds_allocated_yuan": 800 * students,
+                    "per_student_standard_yuan": 800,
+                    "training_funds_yuan": 60 * students,
+                }
+            )
 
     # school_gap: the second school has k times the first one's resources for the same 100
     # students, so each of the 7 values is (x, kx) and each CV (k − 1) / (k + 1).
@@ -157,6 +176,18 @@ def district() -> dict[int, dict[str, list[dict]]]:
                 generous(E3, teaching=405.0, field=375.0, equipment=210_000.0))  # fmt: skip
     d.each_year(STATUS, E4, steep, staff(E4), generous(E4, teaching=455.0))
     d.each_year(STATUS, E5, steep, staff(E5), generous(E5, teaching=455.0, field=375.0))
+    d.each_year(STATUS, E6, rising, staff(E6), generous(E6, teaching=472.5, field=787.5))
+
+    # Backbone 1 and 3 for 75 students each: CV 0.5000000000000001 today, 0.5 at 9 decimals.
+    # C1 grows 55, 65, 75 → 85, C2 shrinks 95, 85, 75 → 65.
+    d.each_year(CV_NEAR_NOW, C1, {2022: 55, 2023: 65, 2024: 75}, staff(C1, 1, 2, 3), generous(C1))
+    d.each_year(CV_NEAR_NOW, C2, {2022: 95, 2023: 85, 2024: 75}, staff(C2, 3, 2, 1), generous(C2))
+
+    # X1 stays at 100 students, X2 goes 100, 60, 20 → 0 with a fifth of X1's facilities and
+    # 2 teachers: every CV is within its limit today (backbone and PE/art 2 and 5 per 100 → 0.447).
+    d.each_year(EMPTYING, X1, {2022: 100, 2023: 100, 2024: 100}, staff(X1), generous(X1))
+    d.each_year(EMPTYING, X2, {2022: 100, 2023: 60, 2024: 20}, staff(X2, 1, 1, 0),
+                generous(X2, 117.0, 195.0, 52_000.0, 1))  # fmt: skip
 
     # Projection edge cases (no resources: their statuses cannot drop) and a nine-year school
     # whose primary students grow: 200 → 300 (→ 400), junior 200 → 200.
@@ -176,6 +207,27 @@ def district() -> dict[int, dict[str, list[dict]]]:
         students = [enrollment(F5, "primary", primary), enrollment(F5, "junior", 200)]
         d.add(year, PROJECTION, F5, students, nine_year_staff,
               facilities(F5, 2808.0, 0, 6000.0, 1_600_000, 20), kind="九年一贯制学校")  # fmt: skip
+
+    # Incomplete data in 2024: P2 has no facilities row, and one of its teachers is rejected
+    # (暂缺). 2022: both complete, 700 m² each; P2 90 students (→ 105 in 2025).
+    d.add(2022, PARTIAL, P1, 100, staff(P1), generous(P1, teaching=700.0))
+    d.add(2022, PARTIAL, P2, 90, staff(P2, backbone=1), generous(P2, teaching=700.0))
+    d.add(2024, PARTIAL, P1, 100, staff(P1), generous(P1))
+    d.add(2024, PARTIAL, P2, 100, staff(P2, backbone=1) + teachers(P2, "小学", 1, "暂缺"), None)
+
+    # Nine-year B9: 2100 m² both years; 100 + 100 students in 2022 (shares 100 : 110 → 10 and
+    # 11 m²), 150 + 150 in 2024 (→ 6.667 and 7.333 m²). Primary teachers: 4 本科 in 2022, 2 本科
+    # and 2 专科 in 2024 (the share above the required degree falls from 100 % to 50 %).
+    for year, n, degrees in ((2022, 100, ("本科", "本科")), (2024, 150, ("本科", "专科"))):
+        rows = (
+            teachers(B9, "primary", 2, degrees[0])
+            + teachers(B9, "primary", 2, degrees[1])
+            + teachers(B9, "junior", 2, "本科")
+            + (teachers(B9, "junior", 1, "暂缺") if year == 2022 else [])
+        )
+        students = [enrollment(B9, "primary", n), enrollment(B9, "junior", n)]
+        d.add(year, BOTH, B9, students, rows, facilities(B9, 2100.0), kind="九年一贯制学校",
+              name="九年一贯制学校B9")  # fmt: skip
 
     # The bands: one school of 100 students with teaching area only.
     for county, (before, latest) in BAND_CASES.items():

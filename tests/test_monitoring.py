@@ -92,6 +92,10 @@ def test_key_indicators_pool_the_evaluated_sections(warehouse):
     assert (mental["resource"], mental["value"]) == (1.0, pytest.approx(1000 / 420, rel=1e-15))
     degree = rows["higher_degree_teachers_pct"]
     assert (degree["resource"], degree["denominator"], degree["value"]) == (1.0, 1, 100.0)
+    # The same teacher is titled 一级: 1 × 100 / 420. Funds: 800 yuan × 420 / 420 students.
+    assert rows["mid_title_teachers_per100"]["value"] == pytest.approx(100 / 420, rel=1e-15)
+    assert rows["public_funds_per_student"]["value"] == 800.0
+    assert {r["note"] for r in rows.values() if r["kind"] == "resource"} == {None}
     assert not degree["per_student"] and not rows["school_gap"]["higher_is_better"]
     # No junior section: every junior row says so.
     assert query(
@@ -100,6 +104,53 @@ def test_key_indicators_pool_the_evaluated_sections(warehouse):
         "county_code = ? AND stage = 'junior' AND kind = 'resource'",
         [m.DECOMPOSITION],
     ) == [(None, "该学段无参评学校")]
+
+
+def key_indicator(path, county, indicator, year=2024, stage="primary"):
+    return query_dicts(
+        path,
+        "SELECT * FROM indicators.key_indicators WHERE year = ? AND county_code = ? "
+        "AND stage = ? AND indicator = ?",
+        [year, county, stage, indicator],
+    )[0]
+
+
+def test_key_indicator_notes_say_what_is_missing(warehouse):
+    def got(county, indicator, **kw):
+        row = key_indicator(warehouse, county, indicator, **kw)
+        return row["value"], row["data_complete"], row["note"]
+
+    # 120012 in 2024: P2 has no facilities row: teaching area from P1 alone, 585 / 100.
+    assert got(m.PARTIAL, "teaching_area_per_student") == (
+        5.85,
+        False,
+        "1 个参评学段缺少该指标的数据, 未计入",
+    )
+    # Teachers: P1 6 qualified, P2 5 (its 暂缺 row rejected) → 11 × 100 / 200, data incomplete.
+    assert got(m.PARTIAL, "qualified_teachers_per100") == (
+        5.5,
+        False,
+        "数据不完整: 有缺失或被拒绝的输入行",
+    )
+    assert got(m.PARTIAL, "public_funds_per_student") == (None, False, "参评学段均缺少该指标的数据")
+    assert got(m.PARTIAL, "school_gap")[1:] == (False, "数据不完整: 差异系数未判定")
+    # One school without teachers: the share of higher-degree teachers is 0 / 0.
+    assert got("130101", "higher_degree_teachers_pct") == (None, True, "分母为 0, 指标无定义")
+    # 120001: no junior section; of the primary CVs only teaching area and qualified teachers
+    # have a mean above 0.
+    assert got(m.DECOMPOSITION, "teaching_area_per_student", stage="junior") == (
+        None,
+        False,
+        "该学段无参评学校",
+    )
+    assert got(m.DECOMPOSITION, "school_gap", stage="junior") == (None, False, "该学段无差异系数")
+    assert got(m.DECOMPOSITION, "school_gap") == (None, True, "差异系数不全 (2 / 7 有定义)")
+    assert got(m.LATE, "academic_quality_pct", year=2023) == (
+        None,
+        False,
+        "县级指标 academic_quality_pct 缺失或被拒绝",
+    )
+    assert got(m.LATE, "academic_quality_pct") == (92.0, True, None)
 
 
 def test_pooled_resource_indicators_are_the_cv_means(warehouse):
@@ -180,8 +231,15 @@ def test_lower_is_better_school_gap(warehouse):
         fall["note"]
         == "校际差异(差异系数均值)发展指数 75.0 (显著下降, 2022 年 0.5 → 2023 年 0.6667)"
     )
-    # The resource indicators of the same county: (1 + 2) / (1 + 3) × 100 = 75, the other way.
-    assert index(warehouse, m.GAP, "backbone_teachers_per100")["index"] == pytest.approx(75)
+    # The resource indicators of the same county: (1 + 2) / (1 + 3) × 100 = 75, the other way:
+    # G2's 3 backbone teachers became 2, for the same 100 students (a fall without new schools).
+    backbone = index(warehouse, m.GAP, "backbone_teachers_per100")
+    assert backbone["index"] == pytest.approx(75, rel=1e-12)
+    assert backbone["note"] == (
+        "每百名学生拥有县级及以上骨干教师数发展指数 75.0 (显著下降, 2022 年 2 → 2024 年 1.5): "
+        "学生 +0.0%, 县级及以上骨干教师 -25.0%; "
+        "降幅主要来自 学校002(学生 +0.0%, 县级及以上骨干教师 -33.3%)"
+    )
 
 
 def test_lower_is_better_index_of_a_zero_value_is_undefined(warehouse):
@@ -274,22 +332,60 @@ def test_a_section_without_the_resource_at_either_end(warehouse):
     )
 
 
+def test_each_stage_of_an_integrated_school_is_explained_in_its_stage(warehouse):
+    # B9: 2100 m², shares 100 : 110 in 2022 (1000 / 1100 m² for 100 + 100 students: 10 and
+    # 11) and 150 : 165 in 2024 (1000 / 1100 m² for 150 + 150: 6.667 and 7.333): both 66.7.
+    # 2022 has a rejected teacher row: the comparison says its data is incomplete.
+    for stage, before, after in (("primary", 10, 6.667), ("junior", 11, 7.333)):
+        row = index(warehouse, m.BOTH, "teaching_area_per_student", stage=stage)
+        assert row["index"] == pytest.approx(200 / 3, rel=1e-12)
+        assert row["note"] == (
+            f"生均教学及辅助用房面积发展指数 66.7 (显著下降, 2022 年 {before} → 2024 年 {after}): "
+            "学生 +50.0%, 教学及辅助用房面积 +0.0%; "
+            "降幅主要来自 九年一贯制学校B9(学生 +50.0%, 教学及辅助用房面积 +0.0%); 数据不完整"
+        )
+    # Not a per-student indicator: 4 of 4 primary teachers above 专科 in 2022, 2 of 4 in 2024.
+    degree = index(warehouse, m.BOTH, "higher_degree_teachers_pct")
+    assert (degree["index"], degree["resource_growth_pct"], degree["student_growth_pct"]) == (
+        50.0,
+        None,
+        None,
+    )
+    assert degree["note"] == (
+        "教师学历提升(高于规定学历一级的教师占比)发展指数 50.0 (显著下降, 2022 年 100 → 2024 年 50)"
+        "; 数据不完整"
+    )
+
+
+def test_a_fall_computed_from_incomplete_data_says_so(warehouse):
+    # 120012: 2022 P1 700 m² / 100, P2 700 / 90 → 1400 / 190 = 7.368; 2024 only P1 has
+    # facilities: 585 / 100 → index 79.4. P1: (585 − 700) − 7.368 × 0 = −115.
+    row = index(warehouse, m.PARTIAL, "teaching_area_per_student")
+    assert row["index"] == pytest.approx(5.85 / (1400 / 190) * 100, rel=1e-12)
+    assert row["note"] == (
+        "生均教学及辅助用房面积发展指数 79.4 (显著下降, 2022 年 7.368 → 2024 年 5.85): "
+        "学生 -47.4%, 教学及辅助用房面积 -58.2%; "
+        "降幅主要来自 学校001(学生 +0.0%, 教学及辅助用房面积 -16.4%); 数据不完整"
+    )
+
+
 def test_summary_counts_and_composite(warehouse):
-    # 120001 in 2024: qualified and mental-health teachers 95.238 (fall), teaching area 85.714
-    # (significant_fall), higher-degree share 100 (stable); the other 11 have no index (no
-    # resource in the baseline, no county items). Composite = (2 × 95.238 + 85.714 + 100) / 4.
+    # 120001 in 2024: qualified, mid-title and mental-health teachers 95.238 (fall), teaching
+    # area 85.714 (significant_fall), higher-degree share and public funds 100 (stable); the
+    # other 9 have no index (no resource in the baseline, no county items).
     row = summary(warehouse, m.DECOMPOSITION)
-    expected = (2 * 400 / 420 * 100 + 3600 / 420 / 10 * 100 + 100) / 4
+    expected = (3 * 400 / 420 * 100 + 3600 / 420 / 10 * 100 + 2 * 100) / 6
     assert row["composite_index"] == pytest.approx(expected, rel=1e-12)
     assert (row["level"], row["level_name"]) == ("fall", "下降")
-    assert (row["indicators"], row["indicators_with_index"]) == (15, 4)
+    assert (row["indicators"], row["indicators_with_index"]) == (15, 6)
     assert (row["indicators_risen"], row["indicators_stable"], row["indicators_fallen"]) == (
         0,
-        1,
-        3,
+        2,
+        4,
     )
     assert row["fallen"] == (
-        "qualified_teachers_per100, teaching_area_per_student, mental_health_teachers_per1000"
+        "qualified_teachers_per100, teaching_area_per_student, mid_title_teachers_per100, "
+        "mental_health_teachers_per1000"
     )
     # 120002: 7 resource indices of 75, the gap 150 (risen), higher-degree share 100 (stable).
     gap = summary(warehouse, m.GAP)
@@ -366,6 +462,8 @@ def test_status_drop_and_standard_warning_rows(warehouse):
     #    its teaching 4.05 (90 %) → 3.68 (81.8 %) crosses 85 % without a drop: no row.
     # E4 teaching 4.55 (101.1 %) → 3.792 (84.3 %): all_met → below_standard, line 3.825.
     # E5 the same teaching, but below_standard already (sports 50 %): falls below, line 4.5.
+    # E6 teaching 4.725 and sports 7.875 (105 %) → 95.5 %: 5 met, 2 at 85 % or more is
+    #    below_standard (6 must be met), on both rows; the lines crossed are the standards.
     rows = warnings_of(warehouse, m.STATUS)
     got = [
         (r["school_id"], r["indicator"], r["standard"], r["status"], r["projected_status"],
@@ -383,6 +481,10 @@ def test_status_drop_and_standard_warning_rows(warehouse):
          "falls below standard; all_met → below_standard"),
         (m.E5, "teaching_area_per_student", 4.5, "below_standard", "below_standard",
          "falls below standard"),
+        (m.E6, "sports_area_per_student", 7.5, "all_met", "below_standard",
+         "falls below standard; all_met → below_standard"),
+        (m.E6, "teaching_area_per_student", 4.5, "all_met", "below_standard",
+         "falls below standard; all_met → below_standard"),
     ]  # fmt: skip
     by_school = {r["school_id"]: r for r in rows}
     assert by_school[m.E1]["projected_value"] == pytest.approx(472.5 / 110, rel=1e-12)
@@ -448,6 +550,32 @@ def test_a_cv_forecast_on_its_limit_is_no_warning(warehouse):
     assert warnings_of(warehouse, m.CV_REACHES_LIMIT) == []
 
 
+def test_a_cv_today_on_its_limit_is_within_it(warehouse):
+    # 120014: backbone 1 and 3 for 75 students each → CV 0.5000000000000001, 0.5 at 9
+    # decimals: within its limit. Forecast: C1 85 students, C2 65 → 100 / 85 = 1.176 and
+    # 300 / 65 = 4.615, X̄' = 400 / 150; S'² = (85 × 1.490² + 65 × 1.949²) / 150 → CV' 0.639.
+    (row,) = warnings_of(warehouse, m.CV_NEAR_NOW)
+    assert (row["indicator"], row["value"]) == ("backbone_teachers_per100", 0.5000000000000001)
+    a, b, mean = 100 / 85, 300 / 65, 400 / 150
+    cv = ((85 * (a - mean) ** 2 + 65 * (b - mean) ** 2) / 150) ** 0.5 / mean
+    assert row["projected_value"] == pytest.approx(cv, rel=1e-12)
+
+
+def test_a_section_projected_to_no_students_leaves_the_cvs(warehouse):
+    # 120015: X2 goes 100, 60, 20 → −20 → 0 students. With no students it carries no weight;
+    # X1 alone has every CV 0. (Weighing it would divide by 0.)
+    assert projection(warehouse, m.X2)["projected_students"] == 0.0
+    assert warnings_of(warehouse, m.EMPTYING) == []
+
+
+def test_a_section_with_incomplete_data_gets_no_warning(warehouse):
+    # 120012: P2 (no facilities row, a rejected teacher) has 1 backbone teacher for 100 students
+    # (the standard) and grows 90 → 100 → 105: 0.952 would fall below, but its status is
+    # incomplete. It is judged when its data is.
+    assert projection(warehouse, m.P2)["projected_students"] == pytest.approx(105, rel=1e-12)
+    assert warnings_of(warehouse, m.PARTIAL) == []
+
+
 def test_only_changes_are_listed(warehouse):
     # In 2024 nothing else would cross a line: the decomposition, gap, late, band and near
     # counties have no warning, and each county above lists only its own cases.
@@ -459,15 +587,16 @@ def test_only_changes_are_listed(warehouse):
         m.STATUS,
         m.PROJECTION,
         m.CV_HELD,
+        m.CV_NEAR_NOW,
     ]
 
 
 # --- settings ---------------------------------------------------------------------------------
 
 OTHER_BANDS = """level,label_zh,lower_bound,lower_bound_inclusive,movement,sort_order
-rise,上升,105.0,true,risen,1
-stable,持平,95.0,true,stable,2
-fall,下降,,false,fallen,3
+rise,上升,105.0,true,risen,10
+stable,持平,95.0,true,stable,20
+fall,下降,,false,fallen,30
 """
 
 

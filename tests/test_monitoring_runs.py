@@ -123,10 +123,19 @@ def test_rerunning_an_earlier_year_marks_later_monitoring_stale(tmp_path):
     definitions = build_definitions(str(root), str(warehouse))
     job = definitions.resolve_job_def(WAREHOUSE_JOB)
     for year in m.YEARS:
-        assert job.execute_in_process(
+        result = job.execute_in_process(
             partition_key=str(year), instance=instance, run_config=QUIET
-        ).success
+        )
+        assert result.success
     assert set(stale_statuses(instance, definitions).values()) == {StaleStatus.FRESH.value}
+    # The 2024 materialisation shows the levels at a glance: primary falls, no junior section.
+    figures = {
+        e.event_specific_data.materialization.asset_key.to_user_string(): (
+            e.event_specific_data.materialization.metadata
+        )
+        for e in result.get_asset_materialization_events()
+    }["marts/monitoring_summary"]
+    assert (figures["stages_fall"].value, figures["stages_no_index"].value) == (1, 1)
 
     fix_2022(root)
     assert job.execute_in_process(partition_key="2022", instance=instance, run_config=QUIET).success
