@@ -170,6 +170,8 @@ def _refresh_later_years(definitions, instance, warehouse: str, written: list[in
     from assets.warehouse import WarehouseBusyError, connect
     from pipelines.jobs import MONITORING_JOB
 
+    if not written:  # nothing changed (and the warehouse may not even be usable)
+        return OK
     try:
         with connect(warehouse, read_only=True) as con:
             later = years_to_refresh(con, written)
