@@ -812,7 +812,7 @@ monitoring_level3:国家义务教育质量监测四年级科学中等及以上89
 )
 VETO = "exam_admission school_choice key_schools unfilled_posts major_incident falsification"
 # 2024 from the seed; earlier years plausible (2022 allocates only 48 % of the HS quota). The two
-# monitoring items (DOMAIN.md §6) are plausible: seed 002 gives 89.6 % for 2023's science monitoring.
+# monitoring items (DOMAIN.md §6) are plausible: seed 002 gives 89.6 % for 2023's science tests.
 COUNTY_NUMBERS = table("""
 item                            2024    2023    2022
 teacher_avg_salary              165900  161200  152300
