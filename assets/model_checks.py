@@ -217,4 +217,8 @@ MODEL_FIGURES = {
     "marts.school_compliance": _counts("marts.school_compliance", "status", "sections"),
     "marts.coefficients": _failing_cvs,
     "marts.county_verdict": _counts("marts.county_verdict", "verdict", "counties"),
+    "marts.monitoring_summary": _counts(
+        "marts.monitoring_summary", "coalesce(level, 'no_index')", "stages"
+    ),
+    "marts.early_warnings": _counts("marts.early_warnings", "kind", "warnings"),
 }

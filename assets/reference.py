@@ -28,6 +28,10 @@ DESCRIPTIONS = {
     "county_items": "县级指标项 | the items of the county file, their kind and meaning",
     "thresholds": "政府保障与质量指标阈值 | thresholds of the guarantee and quality items",
     "report_labels": "报告用语 | codes in words for reports and summaries, Chinese and English",
+    "key_indicators": "动态监测关键指标 | the key indicators of monitoring: kind, direction, "
+    "scale and denominator",
+    "monitoring_levels": "发展水平分级 | the bands of the development index (level by its "
+    "lower bound, in sort order)",
 }
 
 

@@ -28,6 +28,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
+from assets.cross_year import earlier_year_tables
 from assets.metadata import table_metadata
 from assets.warehouse import Write, execute, replace_year
 
@@ -85,6 +86,18 @@ class SqlModel:
     @cached_property
     def dependencies(self) -> list[str]:
         return sorted(tables_read(self.sql))
+
+    @cached_property
+    def earlier_year_dependencies(self) -> set[str]:
+        """Tables of which year Y of this model reads years ≤ Y (``assets.cross_year``)."""
+        tables = earlier_year_tables(self.sql)
+        unknown = tables - set(self.dependencies)
+        if unknown:
+            raise ValueError(
+                f"{self.path.name}: reads earlier years of tables it does not read: "
+                f"{', '.join(sorted(unknown))}"
+            )
+        return tables
 
 
 @cache  # a pure function of the text; parsing every model again on each load costs seconds
@@ -222,6 +235,11 @@ def model_spec(model: SqlModel) -> dg.AssetSpec:
         metadata={
             "sql_file": dg.MetadataValue.path(model.source),
             **({"derived_for": model.schema} if model.schema else {}),
+            **(
+                {"reads_earlier_years": ", ".join(sorted(model.earlier_year_dependencies))}
+                if model.earlier_year_dependencies
+                else {}
+            ),
         },
     )
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.cross_year import cross_year_models, later_years
 from assets.ingest import ingest_specs, no_rejected_rows_check, validate_inputs, write_ingested
 from assets.model_checks import MODEL_CHECKS, MODEL_FIGURES
 from assets.partitions import school_years
@@ -52,7 +53,7 @@ BUILD_STEP = "build_year"
 LOCK_RETRY_SECONDS = 5
 SOURCE_FILES = dg.AssetKey(["audit", "source_files"])
 
-Events = list[dg.MaterializeResult | dg.AssetCheckResult]
+Events = list[dg.MaterializeResult | dg.AssetCheckResult | dg.AssetMaterialization]
 
 
 def _blocking_failures(results: list[dg.AssetCheckResult]) -> list[dg.AssetCheckResult]:
@@ -87,7 +88,7 @@ def _run_lock_waiting(published: Path, seconds: int, log):
 
 
 def _write_year(
-    build: Path, year: int, validated: ValidatedYear, models: list[SqlModel], log
+    build: Path, year: int, validated: ValidatedYear, models: list[SqlModel | PythonModel], log
 ) -> tuple[Events, dict[str, float]]:
     """Every table of the year into the build file; the events to report once it is published."""
     events: Events = []
@@ -100,33 +101,47 @@ def _write_year(
         with _stage("staging and audit tables"):
             materialisations, check = write_ingested(con, year, validated)
         events += [*materialisations, check]
-        built = []
-        for model in models:
-            if isinstance(model, PythonModel):
-                with _stage(", ".join(model.tables)):
-                    started = time.perf_counter()
-                    events += model.build(con, year)
-                built.append(f"{', '.join(model.tables)} {time.perf_counter() - started:.2f} s")
-                continue
-            _, checks = MODEL_CHECKS.get(model.table, ([], None))
-            with _stage(f"{model.table} ({model.source})"):
-                result, check_results = build_model(
-                    con, model, year, checks, MODEL_FIGURES.get(model.table)
-                )
-            for failed in _blocking_failures(check_results):
-                raise dg.Failure(
-                    description=f"{model.table}: blocking check {failed.check_name} failed, so "
-                    f"year {year} was not published. {failed.description or ''}".rstrip(),
-                    metadata=dict(failed.metadata),
-                )
-            events += [result, *check_results]
-            built.append(
-                f"{model.table} {result.metadata['dagster/row_count'].value} rows "
-                f"{result.metadata['seconds'].value:.2f} s"
-            )
+        built = [_build(con, model, year, events) for model in models]
+        # Later years' monitoring reads this year: rebuild it in the same publication.
+        for later in later_years(con, year):
+            for model in cross_year_models(models):
+                rebuilt: Events = []
+                built.append(f"{later}: " + _build(con, model, later, rebuilt))
+                # Its materialisations, for that year's partition; its checks are left to that
+                # year's own run.
+                events += [
+                    dg.AssetMaterialization(e.asset_key, partition=str(later), metadata=e.metadata)
+                    for e in rebuilt
+                    if isinstance(e, dg.MaterializeResult)
+                ]
     # One line, not one per model: every log line is an event the instance stores.
     log.info("built " + "; ".join(built))
     return events, {"reference": reference_seconds}
+
+
+def _build(con, model: SqlModel | PythonModel, year: int, events: Events) -> str:
+    """Write one model's year into the build file, adding its events; a line for the log."""
+    if isinstance(model, PythonModel):
+        started = time.perf_counter()
+        with _stage(", ".join(model.tables)):
+            events += model.build(con, year)
+        return f"{', '.join(model.tables)} {time.perf_counter() - started:.2f} s"
+    _, checks = MODEL_CHECKS.get(model.table, ([], None))
+    with _stage(f"{model.table} ({model.source})"):
+        result, check_results = build_model(
+            con, model, year, checks, MODEL_FIGURES.get(model.table)
+        )
+    for failed in _blocking_failures(check_results):
+        raise dg.Failure(
+            description=f"{model.table}: blocking check {failed.check_name} failed, so "
+            f"year {year} was not published. {failed.description or ''}".rstrip(),
+            metadata=dict(failed.metadata),
+        )
+    events += [result, *check_results]
+    return (
+        f"{model.table} {result.metadata['dagster/row_count'].value} rows "
+        f"{result.metadata['seconds'].value:.2f} s"
+    )
 
 
 def _with_timings(events: Events, seconds: dict[str, float]) -> Events:
@@ -192,6 +207,10 @@ def year_build_asset() -> dg.AssetsDefinition:
                 raise
         # Nothing that can fail comes between the publication and the report.
         context.log.info(f"year {year} published to {published}")
-        yield from _with_timings(events, seconds)
+        for event in _with_timings(events, seconds):
+            if isinstance(event, dg.AssetMaterialization):
+                context.log_event(event)  # a later year's partition, rebuilt with this one
+            else:
+                yield event
 
     return build_year

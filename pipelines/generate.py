@@ -380,6 +380,8 @@ COUNTY_ITEMS = [
     "junior_deaths",
     "junior_graduates",
     "monitoring_difference_rate",
+    "academic_quality_pct",
+    "physical_health_pct",
     *VETO_ITEMS,
 ]
 
@@ -916,7 +918,7 @@ def _county_items(counties: pl.DataFrame, sections: pl.DataFrame, rng: Rng) -> p
         .fill_null(0)
         .sort("county")
     )
-    streams = [f"k_{i}" for i in range(13)]
+    streams = [f"k_{i}" for i in range(15)]
     frame = _with_bits(frame, rng, "county", *streams)
     # independent draws per item: mix the item's index into the key
     yes = {
@@ -958,6 +960,8 @@ def _county_items(counties: pl.DataFrame, sections: pl.DataFrame, rng: Rng) -> p
         .clip(0.02, 0.35)
         .round(3)
         .alias("monitoring_difference_rate"),
+        (88.0 + 4.0 * _normal("_k_13")).clip(60, 99.5).round(1).alias("academic_quality_pct"),
+        (92.0 + 3.0 * _normal("_k_14")).clip(70, 99.8).round(1).alias("physical_health_pct"),
     )
     frame = frame.with_columns(
         count(pl.col("junior_entrants") * (0.01 + 0.03 * _hi("_k_6"))).alias("junior_transfers_in"),

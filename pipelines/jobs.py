@@ -1,4 +1,5 @@
-"""Jobs: the whole warehouse for one school year."""
+"""Jobs: the whole warehouse for one school year (a year's build also rebuilds the monitoring
+of later years, which reads it: assets.cross_year)."""
 
 import dagster as dg
 

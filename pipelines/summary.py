@@ -46,8 +46,35 @@ LEFT JOIN marts.county_verdict v USING (year, county_code)
 ORDER BY county_code
 """
 
-STATUS_SQL = """
-SELECT code, label_zh FROM reference.report_labels WHERE year = $year AND code_set = 'status'
+# Words for codes: statuses, levels, verdicts after a plan (reference.report_labels).
+LABELS_SQL = """
+SELECT code_set || ':' || code, label_zh FROM reference.report_labels WHERE year = $year
+UNION ALL
+SELECT 'stage:' || code, label_zh FROM reference.code_labels
+WHERE year = $year AND code_set = 'stage'
+"""
+
+MONITORING_SQL = """
+SELECT s.county_code, any_value(s.baseline_year) AS baseline_year,
+       list({'stage': s.stage, 'index': s.composite_index, 'level': s.level,
+             'fallen': s.fallen} ORDER BY s.stage DESC) AS stages,
+       any_value(w.sections) AS sections, any_value(w.cvs) AS cvs,
+       any_value(p.projected) AS projected
+FROM marts.monitoring_summary s
+LEFT JOIN (
+    SELECT county_code, count(projected_students) AS projected
+    FROM indicators.student_projections WHERE year = $year GROUP BY ALL
+) p USING (county_code)
+LEFT JOIN (
+    SELECT county_code, count(*) FILTER (WHERE kind = 'section') AS sections,
+           count(*) FILTER (WHERE kind = 'cv') AS cvs
+    FROM marts.early_warnings WHERE year = $year GROUP BY ALL
+) w USING (county_code)
+WHERE s.year = $year GROUP BY s.county_code
+"""
+
+PLAN_SQL = """
+SELECT county_code, verdict, summary FROM plan.county_verdict WHERE year = $year
 """
 
 REJECTED_SQL = """
@@ -56,10 +83,60 @@ FROM audit.rejected_rows WHERE year = $year GROUP BY file ORDER BY file
 """
 
 
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        f"{s}.{t}"
+        for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+    }
+
+
+def _monitoring(con, year: int, words: dict[str, str]) -> dict[str, list[str]]:
+    """Per county: the composite index against the baseline year, and the early warnings."""
+    if "marts.monitoring_summary" not in _tables(con):
+        return {}
+    lines = {}
+    for county, baseline, stages, sections, cvs, projected in con.execute(
+        MONITORING_SQL, {"year": year}
+    ).fetchall():
+        if baseline < year:
+            composite = "; ".join(
+                f"{words.get('stage:' + s['stage'], s['stage'])} "
+                + (
+                    f"{s['index']:.1f} {words.get('level:' + s['level'], s['level'])}"
+                    if s["index"] is not None
+                    else "无指数"
+                )
+                + (f" (下降: {s['fallen']})" if s["fallen"] else "")
+                for s in stages
+            )
+            lines[county] = [f"  动态监测 (基期 {baseline} 年, 综合指数): {composite}"]
+        else:
+            lines[county] = [f"  动态监测: {year} 年为基期"]
+        lines[county].append(
+            f"  预警 ({year + 1} 年预测): {sections or 0} 个学段指标、{cvs or 0} 个差异系数将越线"
+            if projected
+            else f"  预警 ({year + 1} 年): 没有学段有足够年份可作预测"
+        )
+    return lines
+
+
+def _after_plan(con, year: int, words: dict[str, str]) -> dict[str, str]:
+    """Per county with a plan (化解计划): the verdict with it applied."""
+    if "plan.county_verdict" not in _tables(con):
+        return {}
+    return {
+        county: f"  化解计划: {words.get('plan_verdict:' + verdict, verdict)}"
+        + ("" if verdict == "recognised" else f" ({summary})")
+        for county, verdict, summary in con.execute(PLAN_SQL, {"year": year}).fetchall()
+    }
+
+
 def summarise(con: duckdb.DuckDBPyConnection, year: int, input_root: Path = Path()) -> str:
     """The year's figures per county; files named under ``input_root`` as the CLI prints paths."""
-    words = dict(con.execute(STATUS_SQL, {"year": year}).fetchall())
+    words = dict(con.execute(LABELS_SQL, {"year": year}).fetchall())
     lines = []
+    monitoring = _monitoring(con, year, words)
+    plans = _after_plan(con, year, words)
     for row in con.execute(SUMMARY_SQL, {"year": year}).fetchall():
         (
             code,
@@ -81,13 +158,15 @@ def summarise(con: duckdb.DuckDBPyConnection, year: int, input_root: Path = Path
         lines.append(f"{year} {code} {name}: 参评学校(学部) {evaluated} 个, 不参评 {excluded} 个")
         lines.append(
             "  学部达标情况: "
-            + "; ".join(f"{words.get(status, status)} {n}" for status, n in counts.items())
+            + "; ".join(f"{words.get('status:' + s, s)} {n}" for s, n in counts.items())
         )
         lines.append(
             f"  差异系数超过上限: {over_limit or '无'}"
             + (f"; {not_judged} 项未判定 (数据不完整)" if not_judged else "")
         )
         lines.append(f"  结论: {summary} [{verdict}]")
+        lines += [plans[code]] if code in plans else []
+        lines += monitoring.get(code, [])
     rejected = con.execute(REJECTED_SQL, {"year": year}).fetchall()
     total = sum(r[1] for r in rejected)
     lines.append(f"  被拒绝的数据行: {total}" + ("" if not total else " (audit.rejected_rows)"))

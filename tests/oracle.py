@@ -400,6 +400,100 @@ def coefficients(year_dir) -> dict:
     return out
 
 
+# DOMAIN.md §6: the key indicators beyond §1, counted per section like §1's teachers.
+MID_TITLES = {"first", "senior", "senior_professional"}
+MENTAL_HEALTH = {"心理健康", "心理", "mental health", "mental_health"}
+HIGHER_DEGREE = {"primary": {"bachelor", "master", "doctorate"}, "junior": {"master", "doctorate"}}
+PER_STUDENT = {  # key indicator -> (numerator of a section, scale)
+    "qualified_teachers_per100": ("qualified", 100),
+    "backbone_teachers_per100": ("backbone", 100),
+    "pe_art_teachers_per100": ("pe_art", 100),
+    "teaching_area_per_student": ("teaching_area", 1),
+    "sports_area_per_student": ("sports_area", 1),
+    "equipment_value_per_student": ("equipment", 1),
+    "multimedia_rooms_per100": ("multimedia", 100),
+    "mid_title_teachers_per100": ("mid_title", 100),
+    "mental_health_teachers_per1000": ("mental_health", 1000),
+    "public_funds_per_student": ("funds", 1),
+}
+COUNTY_QUALITY = ("academic_quality_pct", "physical_health_pct", "social_recognition_pct")
+
+
+def section_resources(year_dir) -> list[dict]:
+    """Evaluated sections with the numerators of every resource key indicator and the teachers."""
+    data = load_year(year_dir)
+    counts = defaultdict(Counter)
+    for t in data["teachers"]:
+        key, stage = (t["school_id"], t["stage"]), t["stage"]
+        counts[key]["teachers"] += 1
+        counts[key]["mid_title"] += t["title"] in MID_TITLES
+        counts[key]["mental_health"] += _fold(t["subject"]) in {_fold(s) for s in MENTAL_HEALTH}
+        counts[key]["higher_degree"] += t["education"] in HIGHER_DEGREE.get(stage, ())
+    funds = {r["school_id"]: r["public_funds_allocated_yuan"] for r in data["finance"]}
+    out = []
+    for row in sections(year_dir):
+        if not row["evaluated"]:
+            continue
+        n, share = row["students"], row["resource_share"]
+        c = counts[(row["school_id"], row["stage"])]
+        resources = {
+            "qualified": row["qualified_teachers_per100"] * n / 100,
+            "backbone": row["backbone_teachers_per100"] * n / 100,
+            "pe_art": row["pe_art_teachers_per100"] * n / 100,
+            "teaching_area": row["teaching_area_per_student"] * n,
+            "sports_area": row["sports_area_per_student"] * n,
+            "equipment": row["equipment_value_per_student"] * n,
+            "multimedia": row["multimedia_rooms_per100"] * n / 100,
+            "mid_title": c["mid_title"],
+            "mental_health": c["mental_health"],
+            "higher_degree": c["higher_degree"],
+            "teachers": c["teachers"],
+            "funds": funds[row["school_id"]] * share,
+        }
+        out.append(dict(row, resources=resources))
+    return out
+
+
+def key_indicators(year_dir) -> dict:
+    """(county, stage, indicator) -> the county's pooled value of each of the 15 key indicators."""
+    pooled = defaultdict(Counter)
+    for row in section_resources(year_dir):
+        key = (row["county_code"], row["stage"])
+        pooled[key]["students"] += row["students"]
+        for name, value in row["resources"].items():
+            pooled[key][name] += value
+    out = {}
+    for (county, stage), sums in pooled.items():
+        for indicator, (numerator, scale) in PER_STUDENT.items():
+            out[(county, stage, indicator)] = sums[numerator] * scale / sums["students"]
+        out[(county, stage, "higher_degree_teachers_pct")] = (
+            sums["higher_degree"] * 100 / sums["teachers"]
+        )
+    items = {(r["county_code"], r["item"]): r["value"] for r in load_year(year_dir)["county"]}
+    cvs = coefficients(year_dir)
+    for county, stage in pooled:
+        for item in COUNTY_QUALITY:
+            value = items.get((county, item))
+            out[(county, stage, item)] = float(value) if value is not None else None
+        gaps = [c["cv"] for (co, st, _), c in cvs.items() if (co, st) == (county, stage)]
+        out[(county, stage, "school_gap")] = sum(gaps) / len(gaps)
+    return out
+
+
+def monitoring_level(index: float) -> str:
+    """DOMAIN.md §6 default bands on the index rounded to 9 decimals."""
+    rounded = round(index, 9)
+    if rounded >= 110:
+        return "significant_rise"
+    if rounded >= 102:
+        return "rise"
+    if rounded > 98:
+        return "stable"
+    if rounded > 90:
+        return "fall"
+    return "significant_fall"
+
+
 def summary(year_dir) -> str:
     """What the sample holds and how its sections come out, for a person to read."""
     data, secs = load_year(year_dir), sections(year_dir)
