@@ -164,6 +164,11 @@ class _ConeProblem:
                     tol_feas=SOLVER_TOLERANCE,
                     tol_gap_abs=SOLVER_TOLERANCE,
                     tol_gap_rel=SOLVER_TOLERANCE,
+                    # One thread and the sequential factorisation: by default Clarabel may
+                    # factor in parallel, and the last digits then depend on the machine's
+                    # load, so a re-run of the same year would not give the same warehouse.
+                    direct_solve_method="qdldl",
+                    max_threads=1,
                 )
         except cp.error.SolverError as error:
             return f"failed: {error}"

@@ -44,6 +44,11 @@ SETTINGS = {
     "comparison_decimals": "9",
     "retention_formula": "cohort",
     "rooms_under_12_classes": "one",
+    # DOMAIN.md §6: baseline the earliest year; least-squares line over the last 3 years, ≥ 2.
+    "monitoring_baseline_year": "earliest",
+    "projection_method": "linear_trend",
+    "projection_window_years": "3",
+    "projection_min_years": "2",
 }
 # DOMAIN.md §2–§4.
 THRESHOLDS = {
@@ -98,6 +103,40 @@ TEACHER_CODES = {
     ("backbone_teachers_per100", "junior"): {"county", "city", "province", "national"},
     ("pe_art_teachers_per100", "primary"): {"pe", "music", "fine_art", "arts"},
     ("pe_art_teachers_per100", "junior"): {"pe", "music", "fine_art", "arts"},
+    # DOMAIN.md §6 key indicators: titled 一级 or higher; subject 心理健康; one level above the
+    # §1 qualification (primary 本科+, junior 硕士+).
+    ("mid_title_teachers_per100", "primary"): {"first", "senior", "senior_professional"},
+    ("mid_title_teachers_per100", "junior"): {"first", "senior", "senior_professional"},
+    ("mental_health_teachers_per1000", "primary"): {"mental_health"},
+    ("mental_health_teachers_per1000", "junior"): {"mental_health"},
+    ("higher_degree_teachers_pct", "primary"): {"bachelor", "master", "doctorate"},
+    ("higher_degree_teachers_pct", "junior"): {"master", "doctorate"},
+}
+# DOMAIN.md §6 level bands: (lower bound, inclusive); significant_fall below the rest.
+LEVELS = {
+    "significant_rise": (110.0, True),  # ≥ 110
+    "rise": (102.0, True),  # ≥ 102
+    "stable": (98.0, False),  # > 98
+    "fall": (90.0, False),  # > 90
+    "significant_fall": (None, False),
+}
+# DOMAIN.md §6: the 15 key indicators and which way is better (school_gap: lower).
+KEY_INDICATORS = {
+    "qualified_teachers_per100": True,
+    "backbone_teachers_per100": True,
+    "pe_art_teachers_per100": True,
+    "teaching_area_per_student": True,
+    "sports_area_per_student": True,
+    "equipment_value_per_student": True,
+    "multimedia_rooms_per100": True,
+    "mid_title_teachers_per100": True,
+    "mental_health_teachers_per1000": True,
+    "higher_degree_teachers_pct": True,
+    "public_funds_per_student": True,
+    "academic_quality_pct": True,
+    "physical_health_pct": True,
+    "social_recognition_pct": True,
+    "school_gap": False,
 }
 # DOMAIN.md §1 "Which sections are evaluated".
 EVALUATED_TYPES = {
@@ -176,3 +215,16 @@ def test_plan_actions_are_the_contracts_and_equipment_costs_a_yuan_a_yuan():
     assert costs["equipment_yuan"] == 1.0  # DOMAIN.md §8: 1 yuan per yuan
     assert all(cost > 0 for cost in costs.values())
     assert {r["cost_item"] for r in rows if r["cost_item"]} <= set(costs)
+
+
+def test_monitoring_bands_and_key_indicators_are_domain_section_6():
+    levels = {
+        r["level"]: (
+            float(r["lower_bound"]) if r["lower_bound"] else None,
+            r["lower_bound_inclusive"] == "true",
+        )
+        for r in _rows("monitoring_levels")
+    }
+    assert levels == LEVELS
+    found = {r["indicator"]: r["higher_is_better"] == "true" for r in _rows("key_indicators")}
+    assert found == KEY_INDICATORS

@@ -82,10 +82,12 @@ def _valid_parts() -> dict[str, bytes]:
 
 
 def _zip(parts: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """The package's bytes; a fixed timestamp, so the same parts give the same bytes (hypothesis
+    draws a cut point within them, and must see the same length every time)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", method) as package:
         for name, data in parts.items():
-            package.writestr(name, data)
+            package.writestr(zipfile.ZipInfo(name, date_time=(2024, 9, 1, 0, 0, 0)), data, method)
     return buffer.getvalue()
 
 
