@@ -72,13 +72,14 @@ INDICATOR = {
     "multimedia": "multimedia_rooms_per100",
 }
 
-STANDARDS, NINE, TEN, CV_NOISE, CV_EXACT, CV_JUNIOR = (
+STANDARDS, NINE, TEN, CV_NOISE, CV_EXACT, CV_JUNIOR, POINTS = (
     "130101",
     "130102",
     "130103",
     "130104",
     "130105",
     "130106",
+    "130107",
 )
 NINE_YEAR_85 = "1301010099"
 
@@ -138,7 +139,24 @@ def district():
         mild = {"qualified": 41} if last else {}  # 6 met, the 7th ≥ 85 % → complies
         parts.append(section_files(f"1301030{number:03d}", "primary", TEN, **mild))
     parts += cv_counties()
+    parts += teaching_points()
     return merge(parts)
+
+
+def teaching_points():
+    """DOMAIN.md §1: a teaching point is evaluated from 50 students; 130107 has one of 50 and
+    one of 49 (teaching_point_min_students = 50)."""
+    parts = []
+    for sid, students in (("1301070050", 50), ("1301070049", 49)):
+        parts.append(
+            {
+                "schools": [school(sid, "教学点", county=POINTS)],
+                "enrollment": [enrollment(sid, "小学", students)],
+                "teachers": teachers(sid, "primary", 3, "本科", "县级", "体育"),
+                "facilities": [facilities(sid, 500, 0, 800, 150_000, 2)],
+            }
+        )
+    return parts
 
 
 def nine_year_at_85_in_float_noise():
@@ -340,3 +358,17 @@ def test_cv_at_just_under_and_just_over_the_limit(warehouse):
     # A failed CV fails its stage's item.
     assert county_item(warehouse, CV_EXACT, "cv_primary")["passed"] is False
     assert county_item(warehouse, CV_EXACT, "cv_junior")["passed"] is False
+
+
+def test_a_teaching_point_of_exactly_50_students_is_evaluated_and_of_49_is_not(warehouse):
+    rows = query_dicts(
+        warehouse,
+        "SELECT school_id, evaluated, exclusion_reason FROM indicators.school_sections "
+        "WHERE year = ? AND county_code = ? ORDER BY school_id",
+        [YEAR, POINTS],
+    )
+    assert [(r["school_id"], r["evaluated"]) for r in rows] == [
+        ("1301070049", False),
+        ("1301070050", True),
+    ]
+    assert "50" in rows[0]["exclusion_reason"] and rows[1]["exclusion_reason"] is None
