@@ -37,19 +37,22 @@ def school(warehouse, school_id):
 
 def test_every_item_has_a_row_per_county(warehouse):
     codes = [
-        r[0]
+        tuple(r)
         for r in query(
             warehouse,
-            "SELECT item FROM marts.county_compliance WHERE county_code = ? ORDER BY sort_order",
+            "SELECT item, sort_order FROM marts.county_compliance WHERE county_code = ? "
+            "ORDER BY sort_order",
             [g.PASS],
         )
     ]
+    # sort_order (README) numbers the parts in tens, so a province can slot items in:
+    # resources 1–3, guarantee 11–25, quality 31–39, recognition 41, vetoes 51–56.
     assert codes == (
-        ["school_compliance", "cv_primary", "cv_junior"]
-        + [f"G{i}" for i in range(1, 16)]
-        + [f"Q{i}" for i in range(1, 10)]
-        + ["recognition"]
-        + g.VETOES
+        [("school_compliance", 1), ("cv_primary", 2), ("cv_junior", 3)]
+        + [(f"G{i}", 10 + i) for i in range(1, 16)]
+        + [(f"Q{i}", 30 + i) for i in range(1, 10)]
+        + [("recognition", 41)]
+        + [(veto, 51 + n) for n, veto in enumerate(g.VETOES)]
     )
 
 
