@@ -72,7 +72,7 @@ INDICATOR = {
     "multimedia": "multimedia_rooms_per100",
 }
 
-STANDARDS, NINE, TEN, CV_NOISE, CV_EXACT, CV_JUNIOR, POINTS = (
+STANDARDS, NINE, TEN, CV_NOISE, CV_EXACT, CV_JUNIOR, POINTS, NO_TEACHERS = (
     "130101",
     "130102",
     "130103",
@@ -80,6 +80,7 @@ STANDARDS, NINE, TEN, CV_NOISE, CV_EXACT, CV_JUNIOR, POINTS = (
     "130105",
     "130106",
     "130107",
+    "130108",
 )
 NINE_YEAR_85 = "1301010099"
 
@@ -140,6 +141,10 @@ def district():
         parts.append(section_files(f"1301030{number:03d}", "primary", TEN, **mild))
     parts += cv_counties()
     parts += teaching_points()
+    # 130108: a primary school whose teachers file has no row for it (a new school, staff not
+    # yet assigned): every teacher count is 0, not missing.
+    no_staff = section_files("1301080001", "primary", NO_TEACHERS)
+    parts.append(no_staff | {"teachers": []})
     return merge(parts)
 
 
@@ -372,3 +377,16 @@ def test_a_teaching_point_of_exactly_50_students_is_evaluated_and_of_49_is_not(w
         ("1301070050", True),
     ]
     assert "50" in rows[0]["exclusion_reason"] and rows[1]["exclusion_reason"] is None
+
+
+def test_a_section_without_any_teacher_row_counts_zero_teachers(warehouse):
+    row = query_dicts(
+        warehouse,
+        "SELECT * FROM indicators.school_sections WHERE year = ? AND school_id = '1301080001'",
+        [YEAR],
+    )[0]
+    counts = ("teachers", "qualified_teachers", "backbone_teachers", "pe_art_teachers")
+    assert [row[c] for c in counts] == [0, 0, 0, 0]
+    # 0 teachers / 1000 students × 100 = 0.0 per 100 (a number: the section is evaluated).
+    assert row["qualified_teachers_per100"] == 0.0 and row["pe_art_teachers_per100"] == 0.0
+    assert compliance(warehouse, "1301080001", "primary")["status"] == "below_standard"
