@@ -145,6 +145,8 @@ def district():
     # yet assigned): every teacher count is 0, not missing.
     no_staff = section_files("1301080001", "primary", NO_TEACHERS)
     parts.append(no_staff | {"teachers": []})
+    # and a primary school with no pupil this year: its one section has no resource share.
+    parts.append(section_files("1301080002", "primary", NO_TEACHERS, students=0))
     return merge(parts)
 
 
@@ -390,3 +392,14 @@ def test_a_section_without_any_teacher_row_counts_zero_teachers(warehouse):
     # 0 teachers / 1000 students × 100 = 0.0 per 100 (a number: the section is evaluated).
     assert row["qualified_teachers_per100"] == 0.0 and row["pe_art_teachers_per100"] == 0.0
     assert compliance(warehouse, "1301080001", "primary")["status"] == "below_standard"
+
+
+def test_a_school_without_any_student_has_no_resource_share(warehouse):
+    # share = weighted students / their sum over the school = 0 / 0: undefined, never 0 or NaN.
+    row = query_dicts(
+        warehouse,
+        "SELECT * FROM indicators.school_sections WHERE year = ? AND school_id = '1301080002'",
+        [YEAR],
+    )[0]
+    assert row["resource_share"] is None and not row["evaluated"]
+    assert row["exclusion_reason"] == "no students in this stage"

@@ -7,7 +7,28 @@ from __future__ import annotations
 from tests.mutation.sql_mutants import Mutant
 
 # (model, operator, before, after, context fragment, reason)
-EQUIVALENT: list[tuple[str, str, str, str, str, str]] = []
+_SINGLE_STAGE = (
+    "the default weight applies only to school types without split weights, which have one "
+    "stage: their share is w·s / w·s = 1 for any weight, and NULL when s = 0"
+)
+EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
+    (
+        "indicators.school_sections",
+        "nudge_number",
+        "1.0",
+        "0.9",
+        "COALESCE(CAST(w.weight",
+        _SINGLE_STAGE,
+    ),
+    (
+        "indicators.school_sections",
+        "nudge_number",
+        "1.0",
+        "1.1",
+        "COALESCE(CAST(w.weight",
+        _SINGLE_STAGE,
+    ),
+]
 
 
 def reason_for(mutant: Mutant) -> str | None:
