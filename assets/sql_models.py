@@ -162,7 +162,12 @@ SCENARIOS = (
     Scenario(
         "needs",
         "需求满足后 (每个学段补足到标准) | after every section received its shortfall: ",
-        ("indicators.school_sections", "marts.school_indicator_compliance", "marts.coefficients"),
+        (
+            "indicators.school_sections",
+            "indicators.school_guarantee",
+            "marts.school_indicator_compliance",
+            "marts.coefficients",
+        ),
     ),
     Scenario("plan", "化解计划实施后 | with the year's plan (化解计划) applied: ", METHOD_MODELS),
 )

@@ -74,10 +74,12 @@ SELECT school_id, NULL, action, max(amount),
     any_value(school_name) || ': ' || string_agg(why, '; ' ORDER BY why)
 FROM needs WHERE unit <> 'teachers' GROUP BY school_id, action HAVING max(amount) > 0
 UNION ALL
-SELECT school_id, NULL, 'music_rooms', music_rooms_to_add, school_name || ': G3 音乐专用教室'
+SELECT school_id, NULL, 'music_rooms', music_rooms_to_add,
+    school_name || ': G3 音乐专用教室 (每12班1间, 含增加的班级)'
 FROM schools WHERE music_rooms_to_add > 0
 UNION ALL
-SELECT school_id, NULL, 'art_rooms', art_rooms_to_add, school_name || ': G3 美术专用教室'
+SELECT school_id, NULL, 'art_rooms', art_rooms_to_add,
+    school_name || ': G3 美术专用教室 (每12班1间, 含增加的班级)'
 FROM schools WHERE art_rooms_to_add > 0
 UNION ALL
 SELECT c.school_id, c.stage, 'classes', c.classes,

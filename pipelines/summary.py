@@ -90,6 +90,11 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
+def _words(codes: str, code_set: str, words: dict[str, str]) -> str:
+    """'a, b' → their words, '、'-separated."""
+    return "、".join(words.get(f"{code_set}:{c.strip()}", c.strip()) for c in codes.split(","))
+
+
 def _monitoring(con, year: int, words: dict[str, str]) -> dict[str, list[str]]:
     """Per county: the composite index against the baseline year, and the early warnings."""
     if "marts.monitoring_summary" not in _tables(con):
@@ -106,7 +111,11 @@ def _monitoring(con, year: int, words: dict[str, str]) -> dict[str, list[str]]:
                     if s["index"] is not None
                     else "无指数"
                 )
-                + (f" (下降: {s['fallen']})" if s["fallen"] else "")
+                + (
+                    f" (下降: {_words(s['fallen'], 'indicator_short', words)})"
+                    if s["fallen"]
+                    else ""
+                )
                 for s in stages
             )
             lines[county] = [f"  动态监测 (基期 {baseline} 年, 综合指数): {composite}"]

@@ -8,6 +8,8 @@ County 150101:
 - ROOMS: 30 primary classes, 1 music room and 2 art rooms of which one is 60 m².
 - BIG: 2100 primary pupils (limit 2000) in 47 classes with 2 oversized.
 - CROWDED: 1400 primary pupils in 30 classes (ceil(1400/45) = 32), 5 oversized.
+- MORE_CLASSES: 1300 primary pupils in 24 classes, 8 oversized, 2 music and 2 art rooms: G3 is
+  met now, not once G5's 5 classes are added (29 classes need 3 rooms of each kind).
 Every other figure of every school meets its standard, so each test isolates one need.
 """
 
@@ -16,6 +18,7 @@ from tests.helpers import enrollment, facilities, school, teachers
 COUNTY = "150101"
 SHORT_TWO, SHORT_TWO_KINDS, NINE, MIDDLE = "1501010001", "1501010002", "1501010003", "1501010004"
 ROOMS, BIG, CROWDED = "1501010005", "1501010006", "1501010007"
+MORE_CLASSES = "1501010008"
 
 
 def staff(school_id, stage, qualified, backbone, pe_art):
@@ -87,6 +90,16 @@ def district() -> dict[str, list[dict]]:
         primary_school(ROOMS, 1350, 30, 57, 14, 13, rooms=rooms(ROOMS, (96,), (90, 60))),
         primary_school(BIG, 2100, 47, 89, 21, 19, oversized=2),
         primary_school(CROWDED, 1400, 30, 59, 14, 13, oversized=5),
+        primary_school(
+            MORE_CLASSES,
+            1300,
+            24,
+            55,
+            13,
+            12,
+            oversized=8,
+            rooms=rooms(MORE_CLASSES, (96,) * 2, (90,) * 2),
+        ),
     ]
     files = {n: [] for n in ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")}
     for part in parts:

@@ -159,6 +159,19 @@ def test_g3_g4_g5_gaps_per_school(warehouse):
         2,
         0,
     )
+    # 1300 pupils in 24 classes: ceil(1300/45) = 29 → 5 to add. Its 2 + 2 rooms meet G3 for 24
+    # classes (ceil(24/12) = 2) but not for 29 (ceil(29/12) = 3): 1 music and 1 art room more.
+    more = school_row(warehouse, r.MORE_CLASSES)
+    assert (
+        more["primary_classes_to_add"],
+        more["music_rooms_to_add"],
+        more["art_rooms_to_add"],
+    ) == (
+        5,
+        1,
+        1,
+    )
+    assert more["cost_to_all_met_yuan"] == 396_000 + 355_000
     # 1400 pupils in 30 classes: ceil(1400/45) = 32 → 2 classes to add.
     crowded = school_row(warehouse, r.CROWDED)
     assert (crowded["primary_classes_to_add"], crowded["classes_to_add"]) == (2, 2)
@@ -178,6 +191,7 @@ def test_only_schools_with_something_to_remedy_are_listed(warehouse):
         r.ROOMS,
         r.BIG,
         r.CROWDED,
+        r.MORE_CLASSES,
     }
 
 

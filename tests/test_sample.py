@@ -187,3 +187,23 @@ def test_2024_index_against_2022_matches_the_oracle(warehouse):
         query(warehouse, "SELECT stage, level FROM marts.monitoring_summary WHERE year = 2024")
     )
     assert composite == {"primary": "rise", "junior": "rise"}
+
+
+def test_2024_plan_fixes_everything_but_school_size(warehouse):
+    # Seed 002: 25 sections and the class sizes "化解后达标"; school size accepted by review
+    # ("综合评定达标"), which no addition gives. The sample's plan (sample_data/2024/化解计划.csv,
+    # written by `junheng plan --target complies`) leaves exactly G4.
+    after = query(
+        warehouse, "SELECT verdict, failed_items FROM plan.county_verdict WHERE year = 2024"
+    )
+    assert after == [("not_recognised", "G4")]
+    changed = query(
+        warehouse,
+        "SELECT item, actual_passed, plan_passed FROM marts.plan_effect "
+        "WHERE year = 2024 AND changed ORDER BY sort_order",
+    )
+    assert changed == [("school_compliance", False, True), ("G5", False, True)]
+    below = query(
+        warehouse, "SELECT count(*) FROM plan.school_compliance WHERE year = 2024 AND NOT complies"
+    )
+    assert below == [(0,)]

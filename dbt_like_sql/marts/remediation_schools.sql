@@ -4,8 +4,8 @@
 -- school_id: 学校标识码 | school identifier
 -- school_name: 学校名称 | school name
 -- school_type: 办学类型 | school type code
--- music_rooms_to_add: 需增音乐教室 | G3: music rooms required − music rooms that count
--- art_rooms_to_add: 需增美术教室 | G3: fine-art rooms required − fine-art rooms that count
+-- music_rooms_to_add: 需增音乐教室 | G3: music rooms required (counting the classes G5 adds) − music rooms that count
+-- art_rooms_to_add: 需增美术教室 | G3: fine-art rooms required (counting the classes G5 adds) − fine-art rooms that count
 -- rooms_to_add: 需增专用教室 | G3: music + fine-art rooms to add
 -- students_over_limit: 超规模学生数 | G4: compulsory students above the school's size limit
 -- oversized_classes: 超标准班额班数 | G5: oversized classes (primary and junior)
@@ -18,16 +18,7 @@
 -- teachers_to_add_to_complies: 达到基本要求需补充教师 | the same for the "complies" target
 -- cost_to_complies_yuan: 达到基本要求费用 | cost of the section needs to "complies" (marts.remediation_needs) plus the G3 rooms
 -- cost_to_all_met_yuan: 全部达标费用 | cost of the section needs to the standard plus the G3 rooms
-WITH limits AS (
-    SELECT
-        year,
-        any_value(value::INTEGER) FILTER (WHERE threshold = 'max_class_primary') AS max_primary,
-        any_value(value::INTEGER) FILTER (WHERE threshold = 'max_class_junior') AS max_junior
-    FROM reference.thresholds
-    GROUP BY year
-),
-
-room_costs AS (
+WITH room_costs AS (
     SELECT
         year,
         any_value(cost_yuan::DOUBLE) FILTER (WHERE item = 'music_rooms') AS music_cost,
@@ -36,17 +27,22 @@ room_costs AS (
     GROUP BY year
 ),
 
+-- G5: the classes the needs scenario adds (needs_input.additions says how many).
 classes AS (
     SELECT
-        s.year,
-        s.school_id,
-        sum(greatest(ceil(s.students / l.max_primary) - s.classes, 0))
-            FILTER (WHERE s.stage = 'primary')::INTEGER AS primary_classes_to_add,
-        sum(greatest(ceil(s.students / l.max_junior) - s.classes, 0))
-            FILTER (WHERE s.stage = 'junior')::INTEGER AS junior_classes_to_add
-    FROM indicators.school_sections AS s
-    INNER JOIN limits AS l ON l.year = s.year
+        year,
+        school_id,
+        sum(amount) FILTER (WHERE stage = 'primary')::INTEGER AS primary_classes_to_add,
+        sum(amount) FILTER (WHERE stage = 'junior')::INTEGER AS junior_classes_to_add
+    FROM needs_input.additions
+    WHERE action = 'classes'
     GROUP BY ALL
+),
+
+-- G3 once those classes exist: one room of each kind per 12 classes of the larger school.
+rooms AS (
+    SELECT year, school_id, rooms_required, music_rooms_counted, art_rooms_counted, g3_met
+    FROM needs.school_guarantee
 ),
 
 needs AS (
@@ -69,10 +65,12 @@ schools AS (
         g.school_name,
         g.school_type,
         CASE WHEN g.g3_met IS NOT NULL
-            THEN greatest(g.rooms_required - g.music_rooms_counted, 0) ELSE 0
+            THEN greatest(coalesce(rm.rooms_required, g.rooms_required) - g.music_rooms_counted, 0)
+            ELSE 0
         END AS music_rooms_to_add,
         CASE WHEN g.g3_met IS NOT NULL
-            THEN greatest(g.rooms_required - g.art_rooms_counted, 0) ELSE 0
+            THEN greatest(coalesce(rm.rooms_required, g.rooms_required) - g.art_rooms_counted, 0)
+            ELSE 0
         END AS art_rooms_to_add,
         coalesce(greatest(g.compulsory_students - g.size_limit, 0), 0) AS students_over_limit,
         g.primary_oversized,
@@ -88,6 +86,7 @@ schools AS (
     FROM indicators.school_guarantee AS g
     INNER JOIN room_costs AS r ON r.year = g.year
     LEFT JOIN classes AS c ON c.year = g.year AND c.school_id = g.school_id
+    LEFT JOIN rooms AS rm ON rm.year = g.year AND rm.school_id = g.school_id
     LEFT JOIN needs AS n ON n.year = g.year AND n.school_id = g.school_id
 )
 
