@@ -219,7 +219,9 @@ def cost_bars(rows: list[dict]) -> Markup:
             title = f"{r['stage_zh']} {r['indicator_name']}: {what} {wan(cost)} 万元"
             body.append(_rect(label_w, y + offset, w, 10, colour, title))
             body.append(_text(label_w + w + 4, y + offset + 9, wan(cost), 10))
-    return _svg(width, top + len(rows) * row_height + 4, "各项指标补足费用（万元）", body, wide=True)
+    return _svg(
+        width, top + len(rows) * row_height + 4, "各项指标补足费用（万元）", body, wide=True
+    )
 
 
 def history_line(panel: dict, value_key: str = "value") -> Markup:

@@ -140,7 +140,9 @@ def plan(data: YearData, labels: Labels, code: str, items: list[dict]) -> dict |
                 "plan_detail": details.get(row["item"]),
             }
         )
-    shown = [r for r in rows if r["changed"] or r["actual_passed"] is not True or not r["plan_passed"]]
+    shown = [
+        r for r in rows if r["changed"] or r["actual_passed"] is not True or not r["plan_passed"]
+    ]
     return {
         "has_plan": bool(verdicts or effect),
         "verdict": verdicts[0] if verdicts else None,
@@ -156,8 +158,12 @@ def monitoring(data: YearData, labels: Labels, code: str) -> dict | None:
         return None
 
     def level(row: dict) -> dict:
-        zh, en = labels.both("level", row["level"])
-        return {**_words(row, labels), "level_zh": zh, "level_en": en}
+        # the level's words as the marts name it (reference.monitoring_levels), English beside
+        return {
+            **_words(row, labels),
+            "level_zh": row["level_name"] or "",
+            "level_en": labels.en("level", row["level"]),
+        }
 
     summary = _rows(data, "marts.monitoring_summary", code)
     if summary is not None:
@@ -174,8 +180,9 @@ def monitoring(data: YearData, labels: Labels, code: str) -> dict | None:
         )
     index = _rows(data, "marts.monitoring_index", code)
     if index is not None:
-        index = sorted((level(r) for r in index), key=lambda r: (STAGES.index(r["stage"]),
-                                                                 r["sort_order"]))
+        index = sorted(
+            (level(r) for r in index), key=lambda r: (STAGES.index(r["stage"]), r["sort_order"])
+        )
     warnings = _rows(data, "marts.early_warnings", code)
     if warnings is not None:
         warnings = [

@@ -278,6 +278,7 @@ def monitoring_sheet(book: Book, r: dict) -> None:
                 ],
                 mon["warnings"],
             )
+            s.row += 1  # a blank row: the note is not a row of the table
             for method in mon["methods"]:
                 s.note(f"预测方法 (method)：{method}")
         else:

@@ -28,7 +28,7 @@ SOURCES = {
     "monitoring": [
         (
             "marts.monitoring_summary",
-            "baseline_year, composite_index, level, indicators_fallen, fallen",
+            "baseline_year, composite_index, level_name, indicators_fallen, fallen",
         )
     ],
 }
@@ -106,7 +106,7 @@ def summary_report(data: YearData, labels: Labels) -> dict:
             {
                 **row,
                 "stage_zh": labels.zh("stage", row["stage"]),
-                "level_zh": labels.zh("level", row["level"]),
+                "level_zh": row["level_name"],
                 "fallen_zh": "、".join(labels.short(c) for c in codes(row["fallen"])),
             }
             for row in data.tables["marts.monitoring_summary"].iter_rows(named=True)
@@ -116,7 +116,7 @@ def summary_report(data: YearData, labels: Labels) -> dict:
         "year": year,
         "counties": counties,
         "verdict_counts": verdict_counts,
-        "has_plan": data.has("plan.county_verdict"),
+        "has_plan": bool(plans),  # a column only when some county has a plan this year
         "item_failures": item_failures,
         "failure_bars": [(i["item_name"], i["failed"], FAIL) for i in item_failures if i["failed"]][
             :MOST_FAILED

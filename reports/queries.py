@@ -2,8 +2,8 @@
 
 Reports read the marts, and the audit and reference tables for data quality and words; they
 compute no figure the marts lack. Each query reads all counties of the year (or the one asked
-for) at once, so a province of 40 counties costs the same dozen queries as one county; the
-rows are then split by county in memory.
+for) at once, so a province of 40 counties costs the same queries as one county (one per table,
+the words and a look at the catalogue); the rows are then split by county in memory.
 
 The remediation, plan and monitoring tables are read when the warehouse has them: one built
 before they existed still gets its reports, with a note where those sections would be.
@@ -45,7 +45,7 @@ CORE_QUERIES = {
         ORDER BY county_code, stage DESC, school_id, indicator""",
     "coefficients": f"""
         SELECT year, county_code, county_name, stage, indicator, indicator_name, sections,
-               students::BIGINT AS students, county_value, std_dev, cv, cv_limit, passed, note
+               students, county_value, std_dev, cv, cv_limit, passed, note
         FROM marts.coefficients WHERE year <= $year AND {_COUNTY}
         ORDER BY county_code, year, stage DESC, indicator""",
     "standards": """
@@ -198,6 +198,7 @@ OPTIONAL_TABLES: dict[str, tuple[list[str], str]] = {
             "baseline_year",
             "composite_index",
             "level",
+            "level_name",
             "indicators",
             "indicators_with_index",
             "indicators_risen",
@@ -220,6 +221,7 @@ OPTIONAL_TABLES: dict[str, tuple[list[str], str]] = {
             "value",
             "index",
             "level",
+            "level_name",
             "resource_growth_pct",
             "student_growth_pct",
             "note",
@@ -329,7 +331,7 @@ def load(con: duckdb.DuckDBPyConnection, year: int, county: str | None = None) -
         )
     frames = {}
     for name, sql in CORE_QUERIES.items():
-        frames[name] = con.sql(sql, params=_used(params, sql)).pl()
+        frames[name] = _plain_numbers(con.sql(sql, params=_used(params, sql)).pl())
     present = set()
     for table, (columns, _) in OPTIONAL_TABLES.items():
         if table not in tables:
@@ -341,12 +343,22 @@ def load(con: duckdb.DuckDBPyConnection, year: int, county: str | None = None) -
                 "rebuild the year with the current pipeline (junheng run)"
             )
         sql = optional_query(table)
-        frames[table] = con.sql(sql, params=_used(params, sql)).pl()
+        frames[table] = _plain_numbers(con.sql(sql, params=_used(params, sql)).pl())
         present.add(table)
     data = YearData(year, frames, _labels(con, year, tables), present)
     if not data.counties:
         raise ReportDataError(_nothing_found(con, year, county))
     return data
+
+
+def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimals as integers (scale 0: a sum of counts, DuckDB's HUGEINT) or floats, so the
+    workbook writes them as numbers and the page formats them as such."""
+    return frame.with_columns(
+        pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Decimal)
+    )
 
 
 def _used(params: dict, sql: str) -> dict:

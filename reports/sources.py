@@ -71,14 +71,14 @@ SOURCES = {
     "monitoring_summary": [
         (
             "marts.monitoring_summary",
-            "baseline_year, composite_index, level, indicators_risen, indicators_stable, "
+            "baseline_year, composite_index, level_name, indicators_risen, indicators_stable, "
             "indicators_fallen, fallen, without_index",
         )
     ],
     "monitoring_index": [
         (
             "marts.monitoring_index",
-            "indicator_name, baseline_year, baseline_value, value, index, level, "
+            "indicator_name, baseline_year, baseline_value, value, index, level_name, "
             "resource_growth_pct, student_growth_pct, note",
         )
     ],
