@@ -96,6 +96,11 @@ def visible_text(page_html: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", " ".join(parser.parts)))
 
 
+def squeezed(page_html: str) -> str:
+    """Visible text without the spaces the markup leaves around full-width punctuation."""
+    return re.sub(r"\s*([，：；。（）])\s*", r"\1", visible_text(page_html))
+
+
 def chromium_path() -> str:
     """Debian's chromium; in CI its absence is a failure, elsewhere a skip with the fix."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")

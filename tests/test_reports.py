@@ -30,6 +30,7 @@ from tests.report_helpers import (
     chromium_path,
     lines,
     sheet_text,
+    squeezed,
     table_rows,
     visible_text,
 )
@@ -358,6 +359,40 @@ def item_names(warehouse, codes: str | None) -> list[str]:
     return [names[c.strip()] for c in (codes or "").split(",") if c.strip()]
 
 
+@pytest.mark.parametrize(
+    "code_set, sql",
+    [
+        (
+            "unit",
+            "SELECT unit FROM marts.remediation_needs UNION SELECT unit FROM "
+            "marts.remediation_county UNION SELECT unit FROM marts.remediation_cv_additions",
+        ),
+        ("target", "SELECT target FROM marts.remediation_cv_problems"),
+        ("cost_item", "SELECT item FROM reference.unit_costs"),
+        ("level", "SELECT level FROM reference.monitoring_levels"),
+        ("plan_verdict", "SELECT DISTINCT verdict FROM marts.county_verdict"),
+        (
+            "warning",
+            "SELECT DISTINCT trim(w) FROM (SELECT unnest(string_split(warning, ';')) AS w "
+            "FROM marts.early_warnings) WHERE w NOT LIKE '%→%'",
+        ),
+    ],
+)
+def test_every_code_of_the_remediation_and_monitoring_tables_has_words(warehouse, code_set, sql):
+    """A code without words in reference.report_labels would be printed as itself (all years of
+    the sample: 2022's CV additions have both targets, 2023 and 2024 warnings)."""
+    codes = {c for (c,) in query(warehouse, sql)}
+    labelled = {
+        c
+        for (c,) in query(
+            warehouse,
+            "SELECT code FROM reference.report_labels WHERE year = ? AND code_set = ?",
+            [YEAR, code_set],
+        )
+    }
+    assert codes and codes <= labelled, codes - labelled
+
+
 def test_problem_sheet_remediation_per_stage_and_indicator(book, warehouse):
     rows = block_rows(book["问题清单"], "化解测算：按学段、指标汇总", "学段")
     expected = {
@@ -480,7 +515,7 @@ def test_monitoring_sheet_index_levels_and_warnings(book, warehouse):
     assert [r["学段"] for r in summary] == ["小学", "初中"] and len(expected) == 2
     for row, want in zip(summary, expected, strict=True):
         assert (row["基期"], row["综合发展指数"]) == (2022, approx(want["composite_index"]))
-        assert row["等级"] == LEVEL_WORDS[want["level"]]
+        assert row["等级"] == LEVEL_WORDS[want["level"]] == want["level_name"]
         assert (row["上升"], row["基本稳定"], row["下降"]) == (
             want["indicators_risen"],
             want["indicators_stable"],
@@ -497,7 +532,7 @@ def test_monitoring_sheet_index_levels_and_warnings(book, warehouse):
         assert (row["学段"], row["指标"]) == (STAGE_WORDS[want["stage"]], want["indicator_name"])
         assert (row["基期"], row["基期值"]) == (2022, approx(want["baseline_value"]))
         assert (row["本期值"], row["指数"]) == (approx(want["value"]), approx(want["index"]))
-        assert row["等级"] == LEVEL_WORDS[want["level"]]
+        assert row["等级"] == LEVEL_WORDS[want["level"]] == want["level_name"]
         assert row["资源增长(%)"] == approx(want["resource_growth_pct"])
         assert row["学生增长(%)"] == approx(want["student_growth_pct"])
         assert row["说明"] == want["note"]
@@ -587,6 +622,190 @@ def test_page_charts(page):
     assert "<title>渝北区两路小学:" in page  # every bar names its school
     assert page.count('aria-label="各项指标补足费用（万元）"') == 1
     assert page.count('aria-label="监测指标发展指数"') == 2
+
+
+def table_row_texts(page_html: str) -> list[str]:
+    """The visible text of each table row of a piece of the page."""
+    return [squeezed(row) for row in re.findall(r"<tr\b.*?</tr>", page_html, flags=re.S)]
+
+
+def the_row(rows: list[str], *words: str) -> str:
+    found = [r for r in rows if all(w in r for w in words)]
+    assert len(found) == 1, (words, found)
+    return found[0]
+
+
+def amount(value, unit):
+    """As the page writes an amount: whole teachers, rooms and yuan; m² to 0.01."""
+    return f"{value:,.{2 if unit == 'm2' else 0}f}"
+
+
+def wan(yuan):
+    return f"{yuan / 10_000:,.2f} 万元"
+
+
+def test_page_remediation_what_each_school_must_add_and_its_cost(page, warehouse):
+    section = between(page, "remediation", "plan")
+    rows = table_row_texts(section)
+    shorts = short_names(warehouse)
+    needs = rows_of(warehouse, "marts.remediation_needs")
+    assert len(needs) == 30
+    for n in needs:
+        unit = UNIT_WORDS[n["unit"]]
+        row = the_row(
+            rows, n["school_name"], STAGE_WORDS[n["stage"]], shorts[n["indicator"]] + "："
+        )
+        assert f"{n['value']:,.2f} / {n['standard']:,.2f}" in row
+        assert f"{amount(n['school_addition'], n['unit'])} {unit}，{wan(n['cost_yuan'])}" in row
+        to_complies = n["school_addition_to_complies"]
+        assert f"{amount(to_complies, n['unit'])} {unit}，{wan(n['cost_to_complies_yuan'])}" in row
+    # By hand: 渝北区龙塔第二小学 (2440 pupils, 2.8689 qualified teachers per 100, so 70
+    # teachers) needs ceil(4.2 × 2440 / 100 − 70) = ceil(32.48) = 33 teachers at 150 000 yuan a
+    # year = 495.00 万元 to the standard; to 85 % of it (3.57): ceil(87.108 − 70) = 18, 270.00 万元.
+    row = the_row(rows, "渝北区龙塔第二小学", "高于规定学历教师：")
+    assert "2.87 / 4.20" in row and "33 人，495.00 万元" in row and "18 人，270.00 万元" in row
+    # 渝北区两路小学: 4.9673 m² × 2533 pupils = 12 582.1 m² of sports ground; 7.5 × 2533 −
+    # 12 582.1 = 6415.4 m² at 400 yuan = 2 566 160 yuan = 256.62 万元.
+    row = the_row(rows, "渝北区两路小学", "生均体育运动场馆：")
+    assert "6,415.40 平方米，256.62 万元" in row
+    # The totals per stage and indicator, where some section falls short
+    county = [r for r in rows_of(warehouse, "marts.remediation_county") if r["sections_below"]]
+    for c in county:
+        name = f"{STAGE_WORDS[c['stage']]} {shorts[c['indicator']]} "
+        row = the_row([r for r in rows if r.startswith(name)], "万元")
+        unit = UNIT_WORDS[c["unit"]]
+        assert f"{amount(c['shortfall_total'], c['unit'])} {unit}" in row
+        assert wan(c["cost_yuan"]) in row and wan(c["cost_to_complies_yuan"]) in row
+    schools = rows_of(warehouse, "marts.remediation_schools")
+    assert f"{len(schools)} 所学校中" in squeezed(section)
+    for table in ("marts.remediation_county", "marts.remediation_needs", "reference.unit_costs"):
+        assert f"<code>{table}</code>" in section, table
+
+
+def test_page_plan_effect_item_by_item_and_the_verdict_after_it(page, warehouse):
+    section = between(page, "plan", "monitoring")
+    text = squeezed(section)
+    after = rows_of(warehouse, "plan.county_verdict")[0]
+    failed = "、".join(item_names(warehouse, after["failed_items"]))
+    assert (after["items_passed"], after["items"], failed) == (33, 34, "学校规模")
+    assert f"化解计划实施后仍未达标，{after['items_passed']}/{after['items']} 项达标" in text
+    assert f"仍未达标：{failed}" in text
+    # Shown: the items the plan changes or that fail before or after it; the sample's plan
+    # fixes school_compliance and G5 and leaves G4.
+    effect = rows_of(warehouse, "marts.plan_effect", order="sort_order")
+    shown = [e for e in effect if e["changed"] or not (e["actual_passed"] and e["plan_passed"])]
+    assert [e["item"] for e in shown] == ["school_compliance", "G4", "G5"]
+    details = dict(
+        query(warehouse, "SELECT item, detail FROM plan.county_compliance WHERE year = ?", [YEAR])
+    )
+    rows = table_row_texts(section)
+    assert len(rows) == 1 + len(shown)
+    for e in shown:
+        row = the_row(rows, e["item_name"])
+        before, plan = PASSED_WORDS[e["actual_passed"]], PASSED_WORDS[e["plan_passed"]]
+        assert f"{before} {e['actual_value']:,.2f} {plan} {e['plan_value']:,.2f}" in row
+        assert details[e["item"]] in row
+    assert f"其余 {len(effect) - len(shown)} 项现状与计划实施后均达标" in text  # 31
+    # and beside the verdict at the top
+    assert "化解计划实施后仍未达标" in visible_text(between(page, "verdict", "indicators"))
+
+
+def test_page_monitoring_against_2022_and_the_early_warning(page, warehouse):
+    section = between(page, "monitoring", "history")
+    text = squeezed(section)
+    shorts = short_names(warehouse)
+    assert "以 2022 学年为基期" in text
+    for s in rows_of(warehouse, "marts.monitoring_summary"):
+        stage = STAGE_WORDS[s["stage"]]
+        assert f"{s['composite_index']:.1f} {stage}综合发展指数 · {LEVEL_WORDS[s['level']]}" in text
+        assert (
+            f"{stage} {s['indicators']} 项监测指标中上升 {s['indicators_risen']} 项、"
+            f"基本稳定 {s['indicators_stable']} 项、下降 {s['indicators_fallen']} 项"
+        ) in text
+    index = rows_of(warehouse, "marts.monitoring_index")
+    assert len(index) == 30 and {i["baseline_year"] for i in index} == {2022}
+    for i in index:  # each bar's label, and each fall explained by its note
+        assert f"{i['index']:.1f} {LEVEL_WORDS[i['level']]}" in text
+        if "fall" in i["level"]:
+            assert f"{shorts[i['indicator']]}：{i['note']}" in text
+    # By hand: junior backbone teachers 1.2395 per 100 against 1.5836 in 2022:
+    # 1.2395 / 1.5836 × 100 = 78.27, under 90: 显著下降.
+    assert "78.3 显著下降" in text
+    # The early warning, by hand: 渝北区双凤桥村小教学点 had 78, 81, 84 pupils in 2022–2024, a
+    # line rising by 3 a year: 87 in 2025; its 2 multimedia rooms (2.381 per 100 × 84) give
+    # 2 × 100 / 87 = 2.299 per 100, under the standard 2.3.
+    row = the_row(table_row_texts(section), "渝北区双凤桥村小教学点")
+    assert "84 → 87" in row and "2.381 → 2.299" in row and "2.300" in row
+    assert "将低于标准；七项指标均达标 → 达到要求（6项达标、余项不低于85%）" in row
+    assert "预警（预测 2025 学年）" in text and "预警为预测，不是评估结论" in text
+    for table in ("marts.monitoring_summary", "marts.monitoring_index", "marts.early_warnings"):
+        assert f"<code>{table}</code>" in section, table
+
+
+# --- a warehouse without the remediation, plan and monitoring tables -----------------------
+
+# The tables a warehouse built before remediation (DOMAIN.md §8) and monitoring (§6) lacks
+LATER_TABLES = (
+    "marts.remediation_needs",
+    "marts.remediation_schools",
+    "marts.remediation_county",
+    "marts.remediation_cv_problems",
+    "marts.remediation_cv_additions",
+    "reference.unit_costs",
+    "plan.county_verdict",
+    "plan.county_compliance",
+    "marts.plan_effect",
+    "marts.monitoring_index",
+    "marts.monitoring_summary",
+    "marts.early_warnings",
+)
+
+
+@pytest.fixture(scope="module")
+def without(warehouse, tmp_path_factory):
+    """The sample's reports from a copy of its warehouse with those tables dropped."""
+    folder = tmp_path_factory.mktemp("without")
+    copy = folder / "junheng.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        for table in LATER_TABLES:
+            con.execute(f"DROP TABLE {table}")
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert not queries.load(con, YEAR).present
+        paths = write_reports(con, YEAR, folder / "out")
+    return {p.suffix: p for p in paths}
+
+
+def test_workbook_without_those_tables_has_short_notes(without, book):
+    short = openpyxl.load_workbook(without[".xlsx"])
+    assert short.sheetnames == SHEETS
+    problems = sheet_text(short["问题清单"])
+    assert "仓库中尚无化解测算表" in problems and "仓库中尚无化解计划表" in problems
+    assert "化解测算：" not in problems and "计划实施后的结论" not in problems
+    monitoring = short["动态监测"]
+    assert "仓库中尚无动态监测表" in sheet_text(monitoring) and monitoring.max_row <= 3
+    overview = lines(short["概览"])
+    assert "化解计划实施后" not in overview  # no plan table: no verdict after a plan claimed
+    # The rest is the same report: the overview's lines and the problems before the notes
+    assert {k: v for k, v in overview.items() if "数据来源" not in str(k)} == {
+        k: v
+        for k, v in lines(book["概览"]).items()
+        if "计划" not in str(k) and "数据来源" not in str(k)
+    }
+    assert table_rows(short["问题清单"], "学校标识码") == table_rows(book["问题清单"], "学校标识码")
+    for name in SHEETS:
+        assert "数据来源：" in sheet_text(short[name]) or name == "动态监测", name
+
+
+def test_page_without_those_tables_has_short_notes(without):
+    page = without[".html"].read_text(encoding="utf-8")
+    text = visible_text(page)
+    for note in ("仓库中尚无化解测算表", "仓库中尚无化解计划表", "仓库中尚无动态监测表"):
+        assert note in text, note
+    assert "化解后达标" not in text and "化解计划实施后仍未达标" not in text
+    # 14 ratio panels, 2 CV charts, 14 history panels: no cost chart, no index chart
+    assert page.count('<svg class="chart"') + page.count('<svg class="chart wide"') == 30
+    assert 'aria-label="监测指标发展指数"' not in page
 
 
 # --- the browser ---------------------------------------------------------------------------
