@@ -178,6 +178,7 @@ def plan_block(s: Sheet, r: dict) -> None:
         return
     if not after["has_plan"]:
         s.note(f"{r['year']} 学年未提供化解计划（化解计划.csv），没有计划实施后的结论。")
+        s.sources(r["sources"]["plan_effect"])
         return
     plan = r["verdict"]["plan"]
     if plan:

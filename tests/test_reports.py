@@ -580,6 +580,27 @@ def test_page_says_what_the_marts_say(page, warehouse):
         [YEAR],
     ):
         assert name in text and f"{cv:.3f}" in text
+    # The CV limits and the number of items, as the marts hold them
+    limits = dict(
+        query(
+            warehouse,
+            "SELECT DISTINCT stage, cv_limit FROM marts.coefficients WHERE year = ?",
+            [YEAR],
+        )
+    )
+    assert (
+        f"要求小学 7 项指标校际差异系数均不大于 {limits['primary']:.2f}，"
+        f"初中 7 项指标校际差异系数均不大于 {limits['junior']:.2f}。"
+    ) in text
+    parts = dict(
+        query(
+            warehouse,
+            "SELECT part, count(*) FROM marts.county_compliance WHERE year = ? GROUP BY part",
+            [YEAR],
+        )
+    )
+    assert f"（三）政府保障程度（{parts['guarantee']} 项）" in text
+    assert f"（四）教育质量（{parts['quality']} 项）" in text
     # Seed 002's sentence, from the status counts
     assert "115 所参评学校（学部）中：七项指标均达标 87 所" in text
     assert "23 所 6 项指标达标、1 项低于标准值85%" in text

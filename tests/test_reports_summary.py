@@ -147,6 +147,8 @@ def test_summary_page(written, warehouse):
         assert name in text
     assert page.count('<svg class="chart wide"') == 3  # items failing most; CVs per stage
     assert "数据来源：" in page and "<code>marts.county_compliance</code>" in page
+    limits = dict(query(warehouse, "SELECT DISTINCT stage, cv_limit FROM marts.coefficients"))
+    assert f"虚线为上限（小学 {limits['primary']:.2f}，初中 {limits['junior']:.2f}）" in text
 
 
 def test_rejected_rows_of_a_county_in_its_data_quality_sheet(written, warehouse):
