@@ -1,5 +1,6 @@
-"""Pictures of the sample's report for the README: the page (desktop and phone, by Debian's
-Chromium) and the workbook (LibreOffice renders it to PDF, pdftoppm to PNG).
+"""Pictures of the sample's report for the README: the page (desktop: the top, the CVs, the
+remediation, the plan, the monitoring; and a phone, by Debian's Chromium) and the workbook
+(LibreOffice renders it to PDF, pdftoppm to PNG).
 
     .venv/bin/junheng run --warehouse /tmp/s/junheng.duckdb
     .venv/bin/junheng report --warehouse /tmp/s/junheng.duckdb --year 2024 --out /tmp/s/out
@@ -23,6 +24,9 @@ def page_pictures(html: Path) -> None:
         for name, width, height, anchor in (
             ("report_page.png", 1000, 760, None),
             ("report_page_charts.png", 1000, 700, "cv"),
+            ("report_page_remediation.png", 1000, 900, "remediation"),
+            ("report_page_plan.png", 1000, 560, "plan"),
+            ("report_page_monitoring.png", 1000, 1010, "monitoring-junior"),
             ("report_page_phone.png", 390, 760, None),
         ):
             tab = browser.new_page(viewport={"width": width, "height": height})

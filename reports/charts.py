@@ -8,11 +8,14 @@ small, and it prints and opens offline from a USB stick or an email. Every mark 
 
 from __future__ import annotations
 
+import math
+
 from markupsafe import Markup, escape
 
-from reports.formatting import CV_DECIMALS, decimals_for, num, pct
+from reports.formatting import CV_DECIMALS, decimals_for, num, pct, wan
 
 PASS, NEAR, FAIL, NONE = "#3a6ea5", "#e0a030", "#c0392b", "#9aa0a6"
+LIGHT = "#9cb9d9"
 INK, GRID = "#333", "#d0d4d9"
 
 
@@ -141,42 +144,84 @@ def ratio_columns(panel: dict) -> Markup:
 
 
 def index_bars(rows: list[dict]) -> Markup:
-    """One stage of the monitoring: each key indicator's index as a bar from 100."""
-    width, left, right, row_height, top = 440, 4, 76, 38, 24
+    """One stage of the monitoring: each key indicator's index as a bar from the 100 line
+    (the baseline), rising to the right, falling to the left; names in a column on the left."""
+    width, label_w, right, row_height, top = 440, 124, 92, 24, 22
     values = [r["index"] for r in rows if r["index"] is not None]
-    low = min([85.0, *[v - 3 for v in values]])
-    high = max([115.0, *[v + 3 for v in values]])
-    plot = width - left - right
+    # The axis spans the indices, within 70–130: a bar beyond is cut at the edge (its label
+    # says the value), so one extreme index does not flatten the others.
+    low = max(min([90.0, *[v - 2 for v in values]]), 70.0)
+    high = min(max([110.0, *[v + 2 for v in values]]), 130.0)
+    left, plot = label_w, width - label_w - right
 
     def x(v):
-        return left + plot * (v - low) / (high - low)
+        return left + plot * (min(max(v, low), high) - low) / (high - low)
 
-    body = []
+    bottom = top + len(rows) * row_height
+    body = [
+        f'<rect x="0" y="{top + i * row_height}" width="{width}" height="{row_height}" '
+        'fill="#f4f6f8"/>'
+        for i in range(0, len(rows), 2)
+    ]
+    tick = 10 * math.ceil(low / 10)
+    while tick <= high:
+        if tick != 100:
+            body.append(_line(x(tick), top, x(tick), bottom, GRID, 0.6))
+            body.append(_text(x(tick), bottom + 14, str(tick), 10, "middle", "#777"))
+        tick += 10
     for i, r in enumerate(rows):
         y = top + i * row_height
-        body.append(_text(left, y + 11, r["short"], 13))
+        body.append(_text(4, y + 16, r["short"], 12))
         if r["index"] is None:
-            body.append(_text(x(100) + 4, y + 27, "无法计算 " + (r.get("note") or ""), 11))
+            body.append(_text(x(100) + 4, y + 16, "无法计算", 11, fill="#777"))
             continue
-        level = r.get("level") or ""
+        level = r["level"] or ""
         colour = PASS if "rise" in level else FAIL if "fall" in level else NONE
         start, end = sorted((x(100), x(r["index"])))
-        body.append(
-            _rect(
-                start,
-                y + 16,
-                end - start,
-                13,
-                colour,
-                f"{r['short']}: 指数 {num(r['index'], 1)} ({r['level_zh']}), "
-                f"基期 {r['baseline_year']} {num(r['baseline_value'])}, 本期 {num(r['value'])}",
-            )
+        title = (
+            f"{r['indicator_name']}: 指数 {num(r['index'], 1)} ({r['level_zh']}), 基期 "
+            f"{r['baseline_year']} {num(r['baseline_value'])}, 本期 {num(r['value'])}"
         )
-        body.append(_text(end + 4, y + 27, f"{num(r['index'], 1)} {r['level_zh']}", 12))
-    bottom = top + len(rows) * row_height
-    body.append(_line(x(100), top - 6, x(100), bottom, INK, 1.4))
-    body.append(_text(x(100), top - 10, "100 = 基期", 11, "middle"))
-    return _svg(width, bottom + 4, "监测指标发展指数", body, wide=True)
+        body.append(_rect(start, y + 6, end - start, 12, colour, title))
+        label_x = max(end, x(100)) + 4
+        body.append(_text(label_x, y + 16, f"{num(r['index'], 1)} {r['level_zh']}", 11))
+    body.append(_line(x(100), top - 4, x(100), bottom, INK, 1.4))
+    body.append(_text(x(100), top - 8, "基期 = 100", 11, "middle", weight="bold"))
+    body.append(_text(x(100), bottom + 14, "100", 10, "middle"))
+    return _svg(width, bottom + 20, "监测指标发展指数", body, wide=True)
+
+
+def cost_bars(rows: list[dict]) -> Markup:
+    """Per stage and indicator: the cost of bringing every section to the standard, and the
+    cheapest cost to "complies", in 万元 (bars from 0); names in a column on the left."""
+    width, label_w, right, row_height, top = 440, 150, 76, 30, 24
+    top_value = max([*(r["cost_yuan"] or 0 for r in rows), 1.0])
+    plot = width - label_w - right
+    body = [
+        f'<rect x="{label_w}" y="6" width="10" height="10" fill="{PASS}"/>',
+        _text(label_w + 14, 15, "至标准", 11),
+        f'<rect x="{label_w + 64}" y="6" width="10" height="10" fill="{LIGHT}"/>',
+        _text(label_w + 78, 15, "达到要求（万元）", 11),
+    ]
+    for i, r in enumerate(rows):
+        y = top + i * row_height
+        if i % 2 == 0:
+            body.append(
+                f'<rect x="0" y="{y:.1f}" width="{width}" height="{row_height}" fill="#f4f6f8"/>'
+            )
+        body.append(_text(4, y + 19, f"{r['stage_zh']} {r['short']}", 12))
+        for offset, key, colour, what in (
+            (4, "cost_yuan", PASS, "补足至标准"),
+            (16, "cost_to_complies_yuan", LIGHT, "达到要求"),
+        ):
+            cost = r[key] or 0
+            w = plot * cost / top_value
+            title = f"{r['stage_zh']} {r['indicator_name']}: {what} {wan(cost)} 万元"
+            body.append(_rect(label_w, y + offset, w, 10, colour, title))
+            body.append(_text(label_w + w + 4, y + offset + 9, wan(cost), 10))
+    return _svg(
+        width, top + len(rows) * row_height + 4, "各项指标补足费用（万元）", body, wide=True
+    )
 
 
 def history_line(panel: dict, value_key: str = "value") -> Markup:

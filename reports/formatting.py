@@ -23,6 +23,20 @@ def pct(ratio, decimals: int = 1) -> str:
     return "—" if ratio is None else f"{ratio * 100:.{decimals}f}%"
 
 
+# decimals of an amount by its unit (the remediation's natural units): whole teachers, rooms
+# and yuan; square metres to 0.01
+AMOUNT_DECIMALS = {"teachers": 0, "rooms": 0, "yuan": 0, "m2": 2}
+
+
+def amount(value, unit: str | None) -> str:
+    return num(value, AMOUNT_DECIMALS.get(unit or "", 2))
+
+
+def wan(yuan) -> str:
+    """Yuan in 万元 (ten thousand yuan), as officials write costs."""
+    return "—" if yuan is None else f"{yuan / 10_000:,.2f}"
+
+
 def decimals_for(unit: str | None) -> int:
     return UNIT_DECIMALS.get(unit or "", 2)
 

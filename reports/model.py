@@ -12,7 +12,7 @@ from collections import defaultdict
 import polars as pl
 
 from reports.labels import STAGES, Labels, flag
-from reports.plan_monitoring import codes, monitoring, plan_effect, remediation
+from reports.plan_monitoring import codes, monitoring, plan, remediation
 from reports.queries import YearData
 from reports.sources import SOURCES
 
@@ -40,7 +40,11 @@ def indicator_order(data: YearData, labels: Labels) -> list[dict]:
     return list(order.values())
 
 
-def _verdict(data: YearData, labels: Labels, code: str, items: list[dict]) -> dict:
+def _verdict(
+    data: YearData, labels: Labels, code: str, items: list[dict], after: dict | None
+) -> dict:
+    """The year's verdict, and beside it the verdict after the plan (DOMAIN.md §5: not a
+    fourth verdict) when the county is not recognised and has a plan this year."""
     row = data.of("verdicts", code).filter(pl.col("year") == data.year).row(0, named=True)
     name = {i["item"]: i["item_name"] for i in items}
     zh, en = labels.both("verdict", row["verdict"])
@@ -52,16 +56,14 @@ def _verdict(data: YearData, labels: Labels, code: str, items: list[dict]) -> di
         "not_judged": [(c, name.get(c, c)) for c in codes(row["incomplete_items"])],
         "plan": None,
     }
-    if data.has("plan.county_verdict") and row["verdict"] != "recognised":
-        plan = data.of("plan.county_verdict", code)
-        if plan.height:
-            p = plan.row(0, named=True)
-            verdict["plan"] = {
-                "verdict": p["verdict"],
-                "zh": labels.zh("plan_verdict", p["verdict"]),
-                "en": labels.en("plan_verdict", p["verdict"]),
-                "failed": [(c, name.get(c, c)) for c in codes(p["failed_items"])],
-            }
+    if after and after["verdict"] and row["verdict"] != "recognised":
+        p = after["verdict"]
+        verdict["plan"] = {
+            **p,
+            "zh": labels.zh("plan_verdict", p["verdict"]),
+            "en": labels.en("plan_verdict", p["verdict"]),
+            "failed": [(c, name.get(c, c)) for c in codes(p["failed_items"])],
+        }
     return verdict
 
 
@@ -188,10 +190,6 @@ def _items(frame: pl.DataFrame, labels: Labels) -> list[dict]:
     return result
 
 
-def _school_names(section_rows: list[dict]) -> dict[str, str]:
-    return {s["school_id"]: s["school_name"] for s in section_rows}
-
-
 def _history(data: YearData, labels: Labels, code: str, indicators: list[dict]) -> dict:
     coefficients = data.of("coefficients", code)
     standards = {
@@ -258,9 +256,10 @@ def county_report(data: YearData, labels: Labels, code: str) -> dict:
     items = _items(data.of("items", code), labels)
     sections = data.of("sections", code)
     section_rows = _sections(sections, data.of("section_indicators", code), labels, indicators)
-    names = _school_names(section_rows)
+    position = {i["code"]: n for n, i in enumerate(indicators)}
     coefficients = data.of("coefficients", code).filter(pl.col("year") == data.year)
-    verdict = _verdict(data, labels, code, items)
+    after = plan(data, labels, code, items)
+    verdict = _verdict(data, labels, code, items, after)
     return {
         "year": data.year,
         "county_code": code,
@@ -278,9 +277,9 @@ def county_report(data: YearData, labels: Labels, code: str) -> dict:
         },
         "problem_items": [i for i in items if i["passed"] is not True],
         "problem_sections": [s for s in section_rows if s["status"] not in ("all_met", "complies")],
-        "remediation": remediation(data, labels, code, names),
-        "plan_effect": plan_effect(data, labels, code, items),
-        "monitoring": monitoring(data, labels, code, names),
+        "remediation": remediation(data, labels, code, position),
+        "plan": after,
+        "monitoring": monitoring(data, labels, code),
         "history": _history(data, labels, code, indicators),
         "quality": _data_quality(data, labels, code),
         "sources": SOURCES,

@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 
 from reports import charts
-from reports.formatting import CV_DECIMALS, decimals_for, num, pct
+from reports.formatting import CV_DECIMALS, amount, decimals_for, num, pct, wan
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -29,6 +29,8 @@ def environment() -> jinja2.Environment:
         "pct": pct,
         "cv": lambda v: num(v, CV_DECIMALS),
         "by_unit": lambda v, unit: num(v, decimals_for(unit)),
+        "wan": wan,
+        "amount": amount,
     }
     env.globals |= {"charts": charts}
     return env

@@ -25,7 +25,12 @@ SOURCES = {
     "plan": [("plan.county_verdict", "verdict")],
     "items": [("marts.county_compliance", "item_name, passed (区县计数)")],
     "coefficients": [("marts.coefficients", "cv, cv_limit, passed")],
-    "monitoring": [("marts.monitoring_summary", "composite_index, level")],
+    "monitoring": [
+        (
+            "marts.monitoring_summary",
+            "baseline_year, composite_index, level_name, indicators_fallen, fallen",
+        )
+    ],
 }
 
 
@@ -101,7 +106,8 @@ def summary_report(data: YearData, labels: Labels) -> dict:
             {
                 **row,
                 "stage_zh": labels.zh("stage", row["stage"]),
-                "level_zh": labels.zh("level", row["level"]),
+                "level_zh": row["level_name"],
+                "fallen_zh": "、".join(labels.short(c) for c in codes(row["fallen"])),
             }
             for row in data.tables["marts.monitoring_summary"].iter_rows(named=True)
         ]
@@ -110,7 +116,7 @@ def summary_report(data: YearData, labels: Labels) -> dict:
         "year": year,
         "counties": counties,
         "verdict_counts": verdict_counts,
-        "has_plan": data.has("plan.county_verdict"),
+        "has_plan": bool(plans),  # a column only when some county has a plan this year
         "item_failures": item_failures,
         "failure_bars": [(i["item_name"], i["failed"], FAIL) for i in item_failures if i["failed"]][
             :MOST_FAILED
@@ -219,10 +225,13 @@ def write_workbook(s: dict, path: Path) -> Path:
         sheet.table(
             [
                 Col("区县代码", lambda m: m["county_code"], width=9),
+                Col("区县名称", lambda m: m["county_name"], width=16),
                 Col("学段", lambda m: m["stage_zh"], width=6),
+                Col("基期", lambda m: m["baseline_year"], "0", 6),
                 Col("综合发展指数", lambda m: m["composite_index"], "0.0", 12),
                 Col("等级", lambda m: m["level_zh"], width=10),
                 Col("下降指标数", lambda m: m["indicators_fallen"], "#,##0", 10),
+                Col("下降的指标", lambda m: m["fallen_zh"], width=40, wrap=True),
             ],
             s["monitoring"],
             filters=True,

@@ -2,11 +2,11 @@
 
 Reports read the marts, and the audit and reference tables for data quality and words; they
 compute no figure the marts lack. Each query reads all counties of the year (or the one asked
-for) at once, so a province of 40 counties costs the same dozen queries as one county; the
-rows are then split by county in memory.
+for) at once, so a province of 40 counties costs the same queries as one county (one per table,
+the words and a look at the catalogue); the rows are then split by county in memory.
 
-Tables other branches add (remediation, plan, monitoring) are read only when the warehouse has
-them, by the column names CONTRACT.md gives them.
+The remediation, plan and monitoring tables are read when the warehouse has them: one built
+before they existed still gets its reports, with a note where those sections would be.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ CORE_QUERIES = {
         ORDER BY county_code, stage DESC, school_id, indicator""",
     "coefficients": f"""
         SELECT year, county_code, county_name, stage, indicator, indicator_name, sections,
-               students::BIGINT AS students, county_value, std_dev, cv, cv_limit, passed, note
+               students, county_value, std_dev, cv, cv_limit, passed, note
         FROM marts.coefficients WHERE year <= $year AND {_COUNTY}
         ORDER BY county_code, year, stage DESC, indicator""",
     "standards": """
@@ -71,98 +71,186 @@ CORE_QUERIES = {
 LABELS_SQL = """
     SELECT code_set, code, label_zh, label_en FROM reference.report_labels WHERE year = $year"""
 
-# Tables of CONTRACT.md that other branches add: read when present, by their contract columns.
-OPTIONAL_TABLES = {
-    "marts.remediation_needs": [
-        "county_code",
-        "school_id",
-        "stage",
-        "indicator",
-        "value",
-        "standard",
-        "unit",
-        "shortfall",
-        "shortfall_to_85",
-        "school_addition",
-        "cost_yuan",
-    ],
-    "marts.remediation_schools": [
-        "county_code",
-        "school_id",
-        "rooms_to_add",
-        "students_over_limit",
-        "oversized_classes",
-        "classes_to_add",
-        "cost_to_complies_yuan",
-        "cost_to_all_met_yuan",
-    ],
-    "marts.remediation_county": [
-        "county_code",
-        "stage",
-        "indicator",
-        "sections_below",
-        "shortfall_total",
-        "unit",
-        "cost_yuan",
-        "cv_before",
-        "cv_after_needs",
-        "cv_limit",
-        "extra_for_cv",
-        "extra_cost_yuan",
-        "method",
-    ],
-    "marts.remediation_cv_additions": [
-        "county_code",
-        "school_id",
-        "stage",
-        "indicator",
-        "addition",
-        "unit",
-        "cost_yuan",
-    ],
-    "plan.county_verdict": ["county_code", "verdict", "items", "items_passed", "failed_items"],
-    "marts.plan_effect": [
-        "county_code",
-        "item",
-        "actual_value",
-        "actual_passed",
-        "plan_value",
-        "plan_passed",
-    ],
-    "marts.monitoring_index": [
-        "county_code",
-        "stage",
-        "indicator",
-        "baseline_year",
-        "baseline_value",
-        "value",
-        "index",
-        "level",
-        "resource_growth_pct",
-        "student_growth_pct",
-        "note",
-    ],
-    "marts.monitoring_summary": [
-        "county_code",
-        "stage",
-        "composite_index",
-        "level",
-        "indicators_risen",
-        "indicators_stable",
-        "indicators_fallen",
-        "fallen",
-    ],
-    "marts.early_warnings": [
-        "county_code",
-        "school_id",
-        "stage",
-        "indicator",
-        "projected_students",
-        "projected_value",
-        "standard",
-        "warning",
-        "method",
-    ],
+# The remediation (DOMAIN.md §8), plan and monitoring (§6) tables, and the unit costs behind
+# the remediation's yuan: read when the warehouse has them (one built before them has not), by
+# the columns the reports show. A table lacking one of them is refused with their names.
+_YEAR_AND_COUNTY = f"WHERE year = $year AND {_COUNTY}"
+OPTIONAL_TABLES: dict[str, tuple[list[str], str]] = {
+    "marts.remediation_county": (
+        [
+            "county_code",
+            "stage",
+            "indicator",
+            "indicator_name",
+            "sections_below",
+            "shortfall_total",
+            "unit",
+            "cost_yuan",
+            "cost_to_complies_yuan",
+            "cv_before",
+            "cv_after_needs",
+            "cv_limit",
+            "extra_for_cv",
+            "extra_cost_yuan",
+            "method",
+        ],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, stage DESC, indicator",
+    ),
+    "marts.remediation_needs": (
+        [
+            "county_code",
+            "school_id",
+            "school_name",
+            "stage",
+            "indicator",
+            "indicator_name",
+            "value",
+            "standard",
+            "unit",
+            "shortfall",
+            "shortfall_to_85",
+            "school_addition",
+            "cost_yuan",
+            "left_at_85",
+            "school_addition_to_complies",
+            "cost_to_complies_yuan",
+        ],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, stage DESC, school_id, indicator",
+    ),
+    "marts.remediation_schools": (
+        [
+            "county_code",
+            "school_id",
+            "school_name",
+            "music_rooms_to_add",
+            "art_rooms_to_add",
+            "rooms_to_add",
+            "students_over_limit",
+            "oversized_classes",
+            "classes_to_add",
+            "teachers_to_add",
+            "teachers_to_add_to_complies",
+            "cost_to_complies_yuan",
+            "cost_to_all_met_yuan",
+        ],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, school_id",
+    ),
+    "marts.remediation_cv_problems": (
+        [
+            "county_code",
+            "target",
+            "stage",
+            "indicator",
+            "sections",
+            "cv_after_needs",
+            "cv_limit",
+            "cv_after_additions",
+            "within_limit",
+            "extra_cost_yuan",
+            "lower_bound_yuan",
+            "method",
+        ],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, target, stage DESC, indicator",
+    ),
+    "marts.remediation_cv_additions": (
+        [
+            "county_code",
+            "target",
+            "school_id",
+            "school_name",
+            "stage",
+            "indicator",
+            "addition",
+            "unit",
+            "cost_yuan",
+        ],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, target, indicator, school_id, stage",
+    ),
+    "reference.unit_costs": (["item", "unit", "cost_yuan"], "WHERE year = $year ORDER BY item"),
+    "plan.county_verdict": (
+        ["county_code", "verdict", "items", "items_passed", "failed_items", "summary"],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code",
+    ),
+    "plan.county_compliance": (
+        ["county_code", "item", "passed", "detail"],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, sort_order",
+    ),
+    "marts.plan_effect": (
+        [
+            "county_code",
+            "part",
+            "item",
+            "item_name",
+            "actual_value",
+            "actual_passed",
+            "plan_value",
+            "plan_passed",
+            "changed",
+            "sort_order",
+        ],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, sort_order",
+    ),
+    "marts.monitoring_summary": (
+        [
+            "county_code",
+            "county_name",
+            "stage",
+            "baseline_year",
+            "composite_index",
+            "level",
+            "level_name",
+            "indicators",
+            "indicators_with_index",
+            "indicators_risen",
+            "indicators_stable",
+            "indicators_fallen",
+            "fallen",
+            "without_index",
+        ],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, stage DESC",
+    ),
+    "marts.monitoring_index": (
+        [
+            "county_code",
+            "stage",
+            "indicator",
+            "indicator_name",
+            "higher_is_better",
+            "baseline_year",
+            "baseline_value",
+            "value",
+            "index",
+            "level",
+            "level_name",
+            "resource_growth_pct",
+            "student_growth_pct",
+            "note",
+            "sort_order",
+        ],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, stage DESC, sort_order",
+    ),
+    "marts.early_warnings": (
+        [
+            "county_code",
+            "forecast_year",
+            "kind",
+            "school_id",
+            "school_name",
+            "stage",
+            "indicator",
+            "indicator_name",
+            "students",
+            "projected_students",
+            "value",
+            "projected_value",
+            "standard",
+            "status",
+            "projected_status",
+            "warning",
+            "method",
+        ],
+        f"{_YEAR_AND_COUNTY} ORDER BY county_code, kind DESC, stage DESC, school_id, indicator",
+    ),
 }
 
 
@@ -171,35 +259,28 @@ class ReportDataError(Exception):
     contract); the message says what to do."""
 
 
-def _labels(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
-    """The year's words from reference.report_labels; the bundled file for a warehouse built
-    before that table existed."""
-    if _existing_tables(con) >= {"reference.report_labels"}:
-        frame = con.sql(LABELS_SQL, params={"year": year}).pl()
-        if frame.height:
-            return frame
-    return load_reference("report_labels")
-
-
-def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+def _catalogue(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Every table of the warehouse with its columns, in one look at the catalogue."""
     rows = con.sql(
-        "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE NOT temporary"
+        "SELECT schema_name || '.' || table_name, list(column_name) FROM duckdb_columns() "
+        "WHERE NOT internal GROUP BY ALL"
     ).fetchall()
-    return {name for (name,) in rows}
+    return {table: set(columns) for table, columns in rows}
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    schema, name = table.split(".")
-    rows = con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
-        [schema, name],
-    ).fetchall()
-    return {c for (c,) in rows}
+def _labels(con: duckdb.DuckDBPyConnection, year: int, tables: dict) -> pl.DataFrame:
+    """The year's words from reference.report_labels; the bundled file's words for codes the
+    warehouse has none for (a warehouse built before a label was added, or before the table)."""
+    bundled = load_reference("report_labels").select("code_set", "code", "label_zh", "label_en")
+    if "reference.report_labels" not in tables:
+        return bundled
+    own = con.sql(LABELS_SQL, params={"year": year}).pl()
+    return pl.concat([own, bundled.join(own, on=["code_set", "code"], how="anti")])
 
 
 def optional_query(table: str) -> str:
-    columns = ", ".join(OPTIONAL_TABLES[table])
-    return f"SELECT {columns} FROM {table} WHERE year = $year AND {_COUNTY} ORDER BY ALL"
+    columns, where = OPTIONAL_TABLES[table]
+    return f"SELECT {', '.join(columns)} FROM {table} {where}"
 
 
 @dataclass
@@ -234,7 +315,7 @@ class YearData:
 def load(con: duckdb.DuckDBPyConnection, year: int, county: str | None = None) -> YearData:
     """Read one year (all counties, or ``county``) with one query per table."""
     params = {"year": year, "county": county}
-    existing = _existing_tables(con)
+    tables = _catalogue(con)
     needed = {
         "marts.county_verdict",
         "marts.county_compliance",
@@ -243,31 +324,46 @@ def load(con: duckdb.DuckDBPyConnection, year: int, county: str | None = None) -
         "marts.coefficients",
         "audit.source_files",
     }
-    if not needed <= existing:
+    if not needed <= tables.keys():
         raise ReportDataError(
-            f"the warehouse lacks {', '.join(sorted(needed - existing))}: run `junheng run` "
+            f"the warehouse lacks {', '.join(sorted(needed - tables.keys()))}: run `junheng run` "
             "on the year's files first"
         )
-    tables = {}
+    frames = {}
     for name, sql in CORE_QUERIES.items():
-        query_params = {k: v for k, v in params.items() if f"${k}" in sql}
-        tables[name] = con.sql(sql, params=query_params).pl()
+        frames[name] = _plain_numbers(con.sql(sql, params=_used(params, sql)).pl())
     present = set()
-    for table, columns in OPTIONAL_TABLES.items():
-        if table not in existing:
+    for table, (columns, _) in OPTIONAL_TABLES.items():
+        if table not in tables:
             continue
-        missing = [c for c in ["year", *columns] if c not in _columns(con, table)]
+        missing = [c for c in ["year", *columns] if c not in tables[table]]
         if missing:
             raise ReportDataError(
-                f"{table} lacks column(s) {', '.join(missing)} that CONTRACT.md names; "
-                "rebuild the year with the current pipeline"
+                f"{table} lacks column(s) {', '.join(missing)} that the reports read; "
+                "rebuild the year with the current pipeline (junheng run)"
             )
-        tables[table] = con.sql(optional_query(table), params=params).pl()
+        sql = optional_query(table)
+        frames[table] = _plain_numbers(con.sql(sql, params=_used(params, sql)).pl())
         present.add(table)
-    data = YearData(year, tables, _labels(con, year), present)
+    data = YearData(year, frames, _labels(con, year, tables), present)
     if not data.counties:
         raise ReportDataError(_nothing_found(con, year, county))
     return data
+
+
+def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimals as integers (scale 0: a sum of counts, DuckDB's HUGEINT) or floats, so the
+    workbook writes them as numbers and the page formats them as such."""
+    return frame.with_columns(
+        pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Decimal)
+    )
+
+
+def _used(params: dict, sql: str) -> dict:
+    """The parameters a query names (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
 def _nothing_found(con: duckdb.DuckDBPyConnection, year: int, county: str | None) -> str:
@@ -284,10 +380,10 @@ def _nothing_found(con: duckdb.DuckDBPyConnection, year: int, county: str | None
 
 
 def tables_read() -> set[str]:
-    """The warehouse tables the core queries read (the report assets' upstream)."""
+    """Every warehouse table the reports read (the report assets' upstream)."""
     from assets.sql_models import tables_read as read
 
     tables = set()
-    for sql in [*CORE_QUERIES.values(), LABELS_SQL]:
+    for sql in [*CORE_QUERIES.values(), LABELS_SQL, *map(optional_query, OPTIONAL_TABLES)]:
         tables |= read(sql.replace("$year", "0").replace("$county", "NULL"))
     return tables

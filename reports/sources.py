@@ -6,7 +6,7 @@ SOURCES = {
         ("marts.county_verdict", "verdict, items, items_passed, failed_items, summary"),
         ("marts.county_compliance", "item_name, passed"),
     ],
-    "plan": [("plan.county_verdict", "verdict, failed_items")],
+    "plan": [("plan.county_verdict", "verdict, failed_items, items_passed, items")],
     "statuses": [
         ("marts.school_compliance", "status, indicators_met, indicators_under_85 (学部计数)")
     ],
@@ -31,48 +31,62 @@ SOURCES = {
     "needs": [
         (
             "marts.remediation_needs",
-            "value, standard, unit, shortfall, shortfall_to_85, school_addition, cost_yuan",
+            "school_name, indicator_name, value, standard, unit, shortfall, shortfall_to_85, "
+            "school_addition, cost_yuan, left_at_85, school_addition_to_complies, "
+            "cost_to_complies_yuan",
         )
     ],
     "remediation_schools": [
         (
             "marts.remediation_schools",
-            "rooms_to_add, students_over_limit, oversized_classes, classes_to_add, "
+            "school_name, music_rooms_to_add, art_rooms_to_add, students_over_limit, "
+            "oversized_classes, classes_to_add, teachers_to_add, teachers_to_add_to_complies, "
             "cost_to_complies_yuan, cost_to_all_met_yuan",
         )
     ],
     "remediation_county": [
         (
             "marts.remediation_county",
-            "sections_below, shortfall_total, unit, cost_yuan, cv_before, cv_after_needs, "
-            "cv_limit, extra_for_cv, extra_cost_yuan, method",
+            "indicator_name, sections_below, shortfall_total, unit, cost_yuan, "
+            "cost_to_complies_yuan, cv_before, cv_after_needs, cv_limit, extra_for_cv, "
+            "extra_cost_yuan, method",
+        )
+    ],
+    "cv_problems": [
+        (
+            "marts.remediation_cv_problems",
+            "target, sections, cv_after_needs, cv_limit, cv_after_additions, within_limit, "
+            "extra_cost_yuan, lower_bound_yuan, method",
         )
     ],
     "cv_additions": [
-        ("marts.remediation_cv_additions", "addition, unit, cost_yuan"),
+        ("marts.remediation_cv_additions", "target, school_name, stage, addition, unit, cost_yuan"),
     ],
+    "unit_costs": [("reference.unit_costs", "item, unit, cost_yuan")],
     "plan_effect": [
-        ("marts.plan_effect", "actual_value, actual_passed, plan_value, plan_passed"),
-        ("plan.county_verdict", "verdict"),
+        ("marts.plan_effect", "item_name, actual_value, actual_passed, plan_value, plan_passed"),
+        ("plan.county_compliance", "detail"),
+        ("plan.county_verdict", "verdict, failed_items"),
     ],
     "monitoring_summary": [
         (
             "marts.monitoring_summary",
-            "composite_index, level, indicators_risen, indicators_stable, indicators_fallen, "
-            "fallen",
+            "baseline_year, composite_index, level_name, indicators_risen, indicators_stable, "
+            "indicators_fallen, fallen, without_index",
         )
     ],
     "monitoring_index": [
         (
             "marts.monitoring_index",
-            "baseline_year, baseline_value, value, index, level, resource_growth_pct, "
-            "student_growth_pct, note",
+            "indicator_name, baseline_year, baseline_value, value, index, level_name, "
+            "resource_growth_pct, student_growth_pct, note",
         )
     ],
     "early_warnings": [
         (
             "marts.early_warnings",
-            "projected_students, projected_value, standard, warning, method",
+            "forecast_year, school_name, indicator_name, students, projected_students, value, "
+            "projected_value, standard, warning, method",
         )
     ],
     "history": [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reports.excel import Book, Col, shade_passed
 from reports.formatting import excel_format
-from reports.plan_monitoring_sheets import monitoring_sheet, remediation_blocks
+from reports.plan_monitoring_sheets import monitoring_sheet, plan_block, remediation_blocks
 
 PCT = "0.0%"
 CV = "0.000"
@@ -48,6 +48,8 @@ def _overview(book: Book, r: dict) -> None:
             v["plan"]["zh"],
             "ok" if v["plan"]["verdict"] == "recognised" else "fail",
         )
+        if v["plan"]["failed"]:
+            s.line("计划实施后未达标项", "、".join(name for _, name in v["plan"]["failed"]))
     s.sources(r["sources"]["verdict"] + (r["sources"]["plan"] if v["plan"] else []))
     s.heading("学校（学部）资源配置达标情况")
     classes = [
@@ -217,6 +219,7 @@ def _problems(book: Book, r: dict) -> None:
         s.note("所有参评学校（学部）均达到要求。")
     s.sources(r["sources"]["problems"])
     remediation_blocks(s, r)
+    plan_block(s, r)
 
 
 def _not_met_text(section: dict) -> str:

@@ -15,7 +15,9 @@ os.environ.setdefault("JUNHENG_PSEUDONYM_KEY", "test-key-0123456789abcdef")
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 # Hypothesis derandomises by itself when it sees a CI variable; "dev" says what it means.
 settings.register_profile(
-    "dev", derandomize=False, database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
+    "dev",
+    derandomize=False,
+    database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

@@ -41,6 +41,30 @@ def table_rows(ws, first_header: str, start_row: int = 1) -> list[dict]:
     raise AssertionError(f"no table headed {first_header!r} in sheet {ws.title}")
 
 
+def row_of(ws, title: str) -> int:
+    """The 1-based row of the block heading ``title`` (the heading may carry more words)."""
+    for row in ws.iter_rows():
+        if isinstance(row[0].value, str) and row[0].value.startswith(title):
+            return row[0].row
+    raise AssertionError(f"no block {title!r} in {ws.title}")
+
+
+def block_rows(ws, title: str, first_header: str) -> list[dict]:
+    """The table under the block heading ``title``."""
+    return table_rows(ws, first_header, start_row=row_of(ws, title))
+
+
+def lines(ws) -> dict:
+    """The label → value lines of a sheet (the first two cells of each row)."""
+    return {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0] and len(r) > 1}
+
+
+def between(page_html: str, start_id: str, end_id: str) -> str:
+    """The page's HTML from the heading with id ``start_id`` to the one with ``end_id``."""
+    start = page_html.index(f'id="{start_id}"')
+    return page_html[start : page_html.index(f'id="{end_id}"', start)]
+
+
 def sheet_text(ws) -> str:
     return "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None)
 
@@ -70,6 +94,11 @@ def visible_text(page_html: str) -> str:
     parser = _Text()
     parser.feed(page_html)
     return html.unescape(re.sub(r"\s+", " ", " ".join(parser.parts)))
+
+
+def squeezed(page_html: str) -> str:
+    """Visible text without the spaces the markup leaves around full-width punctuation."""
+    return re.sub(r"\s*([，：；。（）])\s*", r"\1", visible_text(page_html))
 
 
 def chromium_path() -> str:

@@ -1,10 +1,10 @@
 """Reports of a warehouse of several counties (the hand-worked district: three counties, one
-with rejected rows): the summary against the warehouse, the queries per table, and the
-sections that render tables other branches add (remediation, plan, monitoring).
+with rejected rows): the summary against the warehouse, one query per table whatever the
+number of counties, and each county's own remediation and monitoring rows in its report.
 
-Those tables are not produced on this branch: the tests below create them by hand in a copy
-of the warehouse, with the columns CONTRACT.md gives them and a few rows, and check that the
-reports show them and that the reports without them carry a short note instead."""
+The verdict after a plan comes from the plan district (tests/plan_district.py) with a plan file
+whose effect is worked by hand: one county recognised with it, one still failing G4, one
+without a plan."""
 
 import shutil
 
@@ -16,8 +16,17 @@ from reports import queries
 from reports.build import write_reports
 from reports.queries import ReportDataError, load
 from tests import district as d
-from tests.helpers import query, query_dicts, run_year, write_year
-from tests.report_helpers import sheet_text, table_rows, visible_text
+from tests import plan_district as p
+from tests.helpers import query, query_dicts, run_year, write_csv, write_year
+from tests.report_helpers import (
+    block_rows,
+    lines,
+    row_of,
+    sheet_text,
+    squeezed,
+    table_rows,
+    visible_text,
+)
 
 YEAR = 2024
 COUNTIES = ["110101", "110102", "110103"]
@@ -50,7 +59,7 @@ def test_a_workbook_and_page_per_county_and_a_summary(written):
 
 def test_summary_counties_and_their_verdicts(written, warehouse):
     book = openpyxl.load_workbook(written / f"{YEAR}_汇总.xlsx")
-    assert book.sheetnames == ["各县结论", "未达标项统计", "差异系数"]
+    assert book.sheetnames == ["各县结论", "未达标项统计", "差异系数", "动态监测"]
     rows = table_rows(book["各县结论"], "区县代码")
     verdicts = query_dicts(
         warehouse, "SELECT * FROM marts.county_verdict WHERE year = ? ORDER BY 1, 2", [YEAR]
@@ -138,6 +147,8 @@ def test_summary_page(written, warehouse):
         assert name in text
     assert page.count('<svg class="chart wide"') == 3  # items failing most; CVs per stage
     assert "数据来源：" in page and "<code>marts.county_compliance</code>" in page
+    limits = dict(query(warehouse, "SELECT DISTINCT stage, cv_limit FROM marts.coefficients"))
+    assert f"虚线为上限（小学 {limits['primary']:.2f}，初中 {limits['junior']:.2f}）" in text
 
 
 def test_rejected_rows_of_a_county_in_its_data_quality_sheet(written, warehouse):
@@ -151,7 +162,7 @@ def test_rejected_rows_of_a_county_in_its_data_quality_sheet(written, warehouse)
     assert rejected and rejected[0]["county_code"] is None
     book = openpyxl.load_workbook(written / f"110103_{YEAR}_评估报告.xlsx")
     ws = book["数据质量"]
-    rows = table_rows(ws, "文件", start_row=_row_of(ws, "被拒绝的数据行"))
+    rows = table_rows(ws, "文件", start_row=row_of(ws, "被拒绝的数据行"))
     assert [(r["文件"], r["行号"], r["规则"], r["问题与修改方法"]) for r in rows] == [
         (x["file"], x["row_number"], x["rule"], x["message"]) for x in rejected
     ]
@@ -174,209 +185,226 @@ class CountingConnection:
         return self.con.execute(*args, **kwargs)
 
 
-def test_one_query_per_table_whatever_the_number_of_counties(warehouse):
+def test_one_query_per_table_whatever_the_number_of_counties(warehouse, tmp_path):
+    """Every report of the year (three counties and the summary) against one county's: the
+    same queries, one per table read, and none while the reports are written."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         every, one = CountingConnection(con), CountingConnection(con)
-        data = load(every, YEAR)
-        load(one, YEAR, "110101")
-    assert len(data.counties) == 3
+        assert len(write_reports(every, YEAR, tmp_path / "all")) == 3 * 2 + 2
+        assert len(write_reports(one, YEAR, tmp_path / "one", "110101")) == 2
+        present = load(con, YEAR).present
+    # the district's warehouse has every table the reports read
+    assert present == set(queries.OPTIONAL_TABLES)
     assert every.queries == one.queries
-    # the core queries, the labels, and two looks at the catalogue
-    assert every.queries == len(queries.CORE_QUERIES) + 3
+    # the core queries, the optional tables, the labels, and one look at the catalogue
+    assert every.queries == len(queries.CORE_QUERIES) + len(queries.OPTIONAL_TABLES) + 2
 
 
-# --- tables other branches add, made by hand with their CONTRACT.md columns ------------------
+# --- each county's remediation and monitoring, from the district's own tables ---------------
 
-CONTRACT_TABLES = """
-CREATE SCHEMA IF NOT EXISTS plan;
-CREATE TABLE marts.remediation_needs (year INTEGER, county_code VARCHAR, school_id VARCHAR,
-    stage VARCHAR, indicator VARCHAR, value DOUBLE, standard DOUBLE, unit VARCHAR,
-    shortfall DOUBLE, shortfall_to_85 DOUBLE, school_addition DOUBLE, cost_yuan DOUBLE);
-INSERT INTO marts.remediation_needs VALUES
-    (2024, '110101', '1101010011', 'primary', 'equipment_value_per_student', 1500, 2000, 'yuan',
-     200000, 80000, 200000, 200000);
-CREATE TABLE marts.remediation_schools (year INTEGER, county_code VARCHAR, school_id VARCHAR,
-    rooms_to_add INTEGER, students_over_limit INTEGER, oversized_classes INTEGER,
-    classes_to_add INTEGER, cost_to_complies_yuan DOUBLE, cost_to_all_met_yuan DOUBLE);
-INSERT INTO marts.remediation_schools VALUES
-    (2024, '110101', '1101010011', 2, 0, 3, 1, 123456, 654321);
-CREATE TABLE marts.remediation_county (year INTEGER, county_code VARCHAR, stage VARCHAR,
-    indicator VARCHAR, sections_below INTEGER, shortfall_total DOUBLE, unit VARCHAR,
-    cost_yuan DOUBLE, cv_before DOUBLE, cv_after_needs DOUBLE, cv_limit DOUBLE,
-    extra_for_cv DOUBLE, extra_cost_yuan DOUBLE, method VARCHAR);
-INSERT INTO marts.remediation_county VALUES
-    (2024, '110101', 'primary', 'equipment_value_per_student', 1, 200000, 'yuan', 200000,
-     0.61, 0.55, 0.5, 35000, 35000, 'clarabel: optimal');
-CREATE TABLE marts.remediation_cv_additions (year INTEGER, county_code VARCHAR,
-    school_id VARCHAR, stage VARCHAR, indicator VARCHAR, addition DOUBLE, unit VARCHAR,
-    cost_yuan DOUBLE);
-INSERT INTO marts.remediation_cv_additions VALUES
-    (2024, '110101', '1101010012', NULL, 'equipment_value_per_student', 35000, 'yuan', 35000);
-CREATE TABLE plan.county_verdict (year INTEGER, county_code VARCHAR, county_name VARCHAR,
-    verdict VARCHAR, items BIGINT, items_passed BIGINT, failed_items VARCHAR,
-    incomplete_items VARCHAR, summary VARCHAR);
-INSERT INTO plan.county_verdict VALUES
-    (2024, '110101', '县110101', 'recognised', 34, 34, NULL, NULL, '达标'),
-    (2024, '110102', '县110102', 'not_recognised', 34, 33, 'G11', NULL, '未达标');
-CREATE TABLE marts.plan_effect (year INTEGER, county_code VARCHAR, item VARCHAR,
-    actual_value DOUBLE, actual_passed BOOLEAN, plan_value DOUBLE, plan_passed BOOLEAN);
-INSERT INTO marts.plan_effect VALUES
-    (2024, '110101', 'school_compliance', 66.6667, FALSE, 100, TRUE),
-    (2024, '110101', 'G1', NULL, NULL, NULL, NULL);
-CREATE TABLE marts.monitoring_index (year INTEGER, county_code VARCHAR, stage VARCHAR,
-    indicator VARCHAR, baseline_year INTEGER, baseline_value DOUBLE, value DOUBLE,
-    index DOUBLE, level VARCHAR, resource_growth_pct DOUBLE, student_growth_pct DOUBLE,
-    note VARCHAR);
-INSERT INTO marts.monitoring_index VALUES
-    (2024, '110101', 'primary', 'teaching_area_per_student', 2022, 5.0, 4.4, 88.0,
-     'significant_fall', 3.1, 17.2, NULL),
-    (2024, '110101', 'primary', 'academic_quality_pct', 2022, 80, 90, 112.5, 'significant_rise',
-     NULL, NULL, NULL),
-    (2024, '110101', 'junior', 'school_gap', 2022, NULL, 0.2, NULL, NULL, NULL, NULL,
-     'baseline missing');
-CREATE TABLE marts.monitoring_summary (year INTEGER, county_code VARCHAR, stage VARCHAR,
-    composite_index DOUBLE, level VARCHAR, indicators_risen INTEGER, indicators_stable INTEGER,
-    indicators_fallen INTEGER, fallen VARCHAR);
-INSERT INTO marts.monitoring_summary VALUES
-    (2024, '110101', 'primary', 100.25, 'stable', 1, 0, 1, 'teaching_area_per_student');
-CREATE TABLE marts.early_warnings (year INTEGER, county_code VARCHAR, school_id VARCHAR,
-    stage VARCHAR, indicator VARCHAR, projected_students DOUBLE, projected_value DOUBLE,
-    standard DOUBLE, warning VARCHAR, method VARCHAR);
-INSERT INTO marts.early_warnings VALUES
-    (2024, '110101', '1101010001', 'primary', 'sports_area_per_student', 460.5, 6.9, 7.5,
-     'complies → below_standard', 'linear trend of 3 years');
-"""
+
+def problems_sheet(written, county):
+    return openpyxl.load_workbook(written / f"{county}_{YEAR}_评估报告.xlsx")["问题清单"]
+
+
+@pytest.mark.parametrize("county", COUNTIES)
+def test_each_county_lists_its_own_remediation_needs(written, warehouse, county):
+    ws = problems_sheet(written, county)
+    needs = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.remediation_needs WHERE year = ? AND county_code = ? "
+        "ORDER BY stage DESC, school_id, indicator",
+        [YEAR, county],
+    )
+    stage = {"primary": "小学", "junior": "初中"}
+    if needs:
+        rows = block_rows(ws, "化解测算：各校（学部）需补足的资源", "学校标识码")
+        assert [(r["学校标识码"], r["学段"], r["指标"]) for r in rows] == [
+            (n["school_id"], stage[n["stage"]], n["indicator_name"]) for n in needs
+        ]
+        for row, want in zip(rows, needs, strict=True):
+            assert row["学校需增加（至标准）"] == pytest.approx(want["school_addition"], rel=1e-15)
+            assert row["费用（至标准，元）"] == pytest.approx(want["cost_yuan"], rel=1e-15)
+    else:  # 110103: its sections are incomplete, so nothing is judged below a standard
+        assert "没有低于标准的学校（学部）指标。" in sheet_text(ws)
+    totals = block_rows(ws, "化解测算：按学段、指标汇总", "学段")
+    counted = query(
+        warehouse,
+        "SELECT count(*) FROM marts.remediation_county WHERE year = ? AND county_code = ?",
+        [YEAR, county],
+    )[0][0]
+    assert len(totals) == counted == {"110101": 14, "110102": 14, "110103": 7}[county]
+
+
+def test_remediation_needs_worked_by_hand(written):
+    rows = {
+        (r["学校标识码"], r["指标"]): r
+        for r in block_rows(
+            problems_sheet(written, "110101"), "化解测算：各校（学部）需补足的资源", "学校标识码"
+        )
+    }
+    # BELOW_ONE: 600 000 yuan of equipment for 400 pupils = 1500 a pupil; the standard 2000 needs
+    # 2000 × 400 − 600 000 = 200 000 yuan, 85 % of it (1700) 680 000 − 600 000 = 80 000.
+    below_one = rows[(d.BELOW_ONE, "生均教学仪器设备值")]
+    assert (below_one["现值"], below_one["标准"]) == (1500, 2000)
+    assert below_one["缺口（至标准）"] == 200_000
+    assert below_one["缺口（至85%）"] == pytest.approx(80_000, rel=1e-12)
+    assert below_one["学校需增加（至标准）"] == below_one["费用（至标准，元）"] == 200_000
+    # BELOW_TWO: 9 multimedia rooms for 400 pupils = 2.25 per 100 < 2.3: ceil(2.3 × 4 − 9) =
+    # ceil(0.2) = 1 room at 40 000 yuan.
+    below_two = rows[(d.BELOW_TWO, "每百名学生拥有网络多媒体教室数")]
+    assert (below_two["学校需增加（至标准）"], below_two["费用（至标准，元）"]) == (1, 40_000)
+
+
+def test_cvs_still_over_their_limit_after_the_needs(written, warehouse):
+    for county in COUNTIES:
+        ws = problems_sheet(written, county)
+        problems = query_dicts(
+            warehouse,
+            "SELECT * FROM marts.remediation_cv_problems WHERE year = ? AND county_code = ? "
+            "ORDER BY target, stage DESC, indicator",
+            [YEAR, county],
+        )
+        if not problems:
+            assert "补足上述缺口后，各项差异系数均不超过上限，无需追加配置。" in sheet_text(ws)
+            continue
+        rows = block_rows(ws, "化解测算：补足后仍超过上限的差异系数与追加配置", "目标")
+        assert len(rows) == len(problems)
+        for row, want in zip(rows, problems, strict=True):
+            assert row["补足后差异系数"] == pytest.approx(want["cv_after_needs"], rel=1e-15)
+            assert row["追加后差异系数"] == pytest.approx(want["cv_after_additions"], rel=1e-15)
+            assert row["追加费用(元)"] == pytest.approx(want["extra_cost_yuan"], rel=1e-15)
+        additions = query(
+            warehouse,
+            "SELECT count(*) FROM marts.remediation_cv_additions "
+            "WHERE year = ? AND county_code = ?",
+            [YEAR, county],
+        )[0][0]
+        assert len(block_rows(ws, "追加配置（各校）", "目标")) == additions
+
+
+def test_a_year_that_is_its_own_baseline(written, warehouse):
+    """One year in the warehouse: it is the baseline, so every index that exists is 100 and
+    the composite 100 (基本稳定: above 98, under 102); nothing projected (one year)."""
+    for county in COUNTIES:
+        book = openpyxl.load_workbook(written / f"{county}_{YEAR}_评估报告.xlsx")
+        ws = book["动态监测"]
+        assert f"{YEAR} 学年即基期" in sheet_text(ws)
+        index = block_rows(ws, "各监测指标发展指数（基期 = 100）", "学段")
+        expected = query_dicts(
+            warehouse,
+            "SELECT * FROM marts.monitoring_index WHERE year = ? AND county_code = ? "
+            "ORDER BY stage DESC, sort_order",
+            [YEAR, county],
+        )
+        assert len(index) == len(expected) == 30
+        for row, want in zip(index, expected, strict=True):
+            assert row["指数"] == (None if want["index"] is None else 100)
+            assert row["说明"] == want["note"]
+        assert "按预测，没有学校（学部）指标将跌破标准" in sheet_text(ws)
+        page = visible_text((written / f"{county}_{YEAR}_评估报告.html").read_text())
+        assert f"{YEAR} 学年即动态监测的基期" in page
+    # 110103's junior sections all lack data: no index at all, so no composite
+    page = (written / f"110103_{YEAR}_评估报告.html").read_text()
+    junior = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.monitoring_summary WHERE county_code = '110103' AND stage = 'junior'",
+    )[0]
+    assert junior["composite_index"] is None and junior["indicators_with_index"] == 0
+    assert "— 初中综合发展指数" in visible_text(page)
+
+
+def test_summary_monitoring(written, warehouse):
+    rows = table_rows(openpyxl.load_workbook(written / f"{YEAR}_汇总.xlsx")["动态监测"], "区县代码")
+    expected = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.monitoring_summary WHERE year = ? ORDER BY county_code, stage DESC",
+        [YEAR],
+    )
+    stage = {"primary": "小学", "junior": "初中"}
+    assert [(r["区县代码"], r["学段"], r["综合发展指数"], r["等级"]) for r in rows] == [
+        (m["county_code"], stage[m["stage"]], m["composite_index"], m["level_name"])
+        for m in expected
+    ]
+    page = (written / f"{YEAR}_汇总.html").read_text(encoding="utf-8")
+    assert 'id="monitoring"' in page and "<code>marts.monitoring_summary</code>" in page
+
+
+def test_no_plan_this_year(written):
+    """The plan tables exist but hold no row: the report says no plan was given, and claims no
+    verdict after one."""
+    for county in COUNTIES:
+        page = visible_text((written / f"{county}_{YEAR}_评估报告.html").read_text())
+        assert f"{YEAR} 学年未提供化解计划" in page
+        assert "化解后达标" not in page and "化解计划实施后仍未达标" not in page
+        sheet = sheet_text(problems_sheet(written, county))
+        assert f"{YEAR} 学年未提供化解计划（化解计划.csv）" in sheet
+
+
+# --- the verdict after a plan (the plan district) ------------------------------------------
+
+PLAN_HEADER = ["学校标识码", "学段", "措施", "数量", "说明"]
+PLAN = [
+    # 160102: 16 + 4 = 20 backbone teachers for 2000 pupils = 1.0 per 100, the standard; 18
+    # classes for 900 junior pupils ≥ ceil(900 / 50) = 18, so no oversized class. BIG's 2100
+    # pupils (over 2000) stay: G4 still fails.
+    [p.SHORT2, "小学", "补充县级及以上骨干教师", 4, ""],
+    [p.CROWDED2, "初中", "增加班级", 0, ""],
+    # 160103: 100 pupils from BIG3 (2100) to OTHER: 2000 ≤ 2000, G4 met, nothing else fails.
+    [p.BIG3, "小学", "学生调整", -100, ""],
+    [p.OTHER, "小学", "学生调整", 100, ""],
+]
 
 
 @pytest.fixture(scope="module")
-def with_tables(warehouse, tmp_path_factory):
-    """A copy of the warehouse with the other branches' tables, and its reports."""
-    folder = tmp_path_factory.mktemp("contract")
-    copy = folder / "w.duckdb"
-    shutil.copy(warehouse, copy)
-    with duckdb.connect(str(copy)) as con:
-        con.execute(CONTRACT_TABLES)
-    with duckdb.connect(str(copy), read_only=True) as con:
-        write_reports(con, YEAR, folder / "out")
-    return folder / "out"
+def planned(tmp_path_factory):
+    root = tmp_path_factory.mktemp("plan_inputs")
+    year_dir = write_year(root, YEAR, p.district())
+    write_csv(
+        year_dir / "化解计划.csv",
+        [dict(zip(PLAN_HEADER, r, strict=True)) for r in PLAN],
+        PLAN_HEADER,
+    )
+    path = tmp_path_factory.mktemp("plan_wh") / "w.duckdb"
+    assert run_year(root, path, YEAR).success
+    out = tmp_path_factory.mktemp("plan_reports")
+    with duckdb.connect(str(path), read_only=True) as con:
+        write_reports(con, YEAR, out)
+    return out
 
 
-def test_plan_verdict_is_worded_met_after_remedy_only_when_recognised(with_tables):
-    recognised = visible_text((with_tables / f"110101_{YEAR}_评估报告.html").read_text())
-    assert "化解后达标" in recognised
-    still = visible_text((with_tables / f"110102_{YEAR}_评估报告.html").read_text())
-    assert "化解后达标" not in still and "化解计划实施后仍未达标" in still
-    assert "教师交流轮岗" in still  # its plan's failed item, by name
-    book = openpyxl.load_workbook(with_tables / f"110101_{YEAR}_评估报告.xlsx")
-    lines = {r[0]: r[1] for r in book["概览"].iter_rows(max_row=12, values_only=True) if r[0]}
-    assert lines["化解计划实施后"] == "化解后达标"
-    summary = openpyxl.load_workbook(with_tables / f"{YEAR}_汇总.xlsx")
+def test_plan_verdict_is_worded_met_after_remedy_only_when_recognised(planned):
+    # 160103 has primary schools only: 33 items (no junior CV), all met with the plan
+    recognised = squeezed((planned / f"{p.MOVE}_{YEAR}_评估报告.html").read_text())
+    assert "化解后达标，全部 33 项评估指标达标（现状结论仍为“未达标”）" in recognised
+    still = squeezed((planned / f"{p.SOME}_{YEAR}_评估报告.html").read_text())
+    assert "化解后达标" not in still
+    assert "化解计划实施后仍未达标，33/34 项达标；仍未达标：学校规模" in still
+    without = visible_text((planned / f"{p.ROUND_TRIP}_{YEAR}_评估报告.html").read_text())
+    assert "化解后达标" not in without and f"{YEAR} 学年未提供化解计划" in without
+    book = openpyxl.load_workbook(planned / f"{p.MOVE}_{YEAR}_评估报告.xlsx")
+    assert lines(book["概览"])["化解计划实施后"] == "化解后达标"
+    book = openpyxl.load_workbook(planned / f"{p.SOME}_{YEAR}_评估报告.xlsx")
+    assert lines(book["概览"])["计划实施后未达标项"] == "学校规模"
+    summary = openpyxl.load_workbook(planned / f"{YEAR}_汇总.xlsx")
     plans = {
         r["区县代码"]: r["化解计划实施后"] for r in table_rows(summary["各县结论"], "区县代码")
     }
-    assert plans == {"110101": "化解后达标", "110102": "化解计划实施后仍未达标", "110103": None}
+    assert plans == {p.ROUND_TRIP: None, p.SOME: "化解计划实施后仍未达标", p.MOVE: "化解后达标"}
+    page = visible_text((planned / f"{YEAR}_汇总.html").read_text())
+    assert "1 化解后达标" in page
 
 
-def test_remediation_tables_in_the_problem_sheet_and_page(with_tables):
-    book = openpyxl.load_workbook(with_tables / f"110101_{YEAR}_评估报告.xlsx")
-    ws = book["问题清单"]
-    text = sheet_text(ws)
-    assert "仓库中尚无化解测算表" not in text
-    rows = {
-        title: table_rows(ws, first, start_row=_row_of(ws, title))
-        for title, first in (
-            ("化解测算：各校（学部）需补足的资源", "学校标识码"),
-            ("化解测算：县域汇总（按学段、指标）", "学段"),
-            ("化解测算：各校专用教室、规模与班额", "学校标识码"),
-            ("化解测算：为使差异系数达标的追加配置", "学校标识码"),
-            ("化解计划实施后的评估指标", "指标"),
-        )
-    }
-    need = rows["化解测算：各校（学部）需补足的资源"][0]
-    assert (need["学校标识码"], need["学段"], need["指标"], need["单位"]) == (
-        "1101010011",
-        "小学",
-        "生均教学仪器设备值",
-        "元",
-    )
-    assert (need["现值"], need["标准"], need["缺口（至标准）"], need["缺口（至85%）"]) == (
-        1500,
-        2000,
-        200000,
-        80000,
-    )
-    assert (need["学校需增加"], need["费用(元)"]) == (200000, 200000)
-    county = rows["化解测算：县域汇总（按学段、指标）"][0]
-    assert (county["现状CV"], county["补足后CV"], county["为达CV另需"], county["求解方法"]) == (
-        0.61,
-        0.55,
-        35000,
-        "clarabel: optimal",
-    )
-    school = rows["化解测算：各校专用教室、规模与班额"][0]
-    assert (school["需增音美教室(间)"], school["需增班级(个)"], school["全部达标费用(元)"]) == (
-        2,
-        1,
-        654321,
-    )
-    addition = rows["化解测算：为使差异系数达标的追加配置"][0]
-    assert (addition["学段"], addition["追加"]) == ("全校", 35000)
-    effect = rows["化解计划实施后的评估指标"]
-    assert [(e["指标"], e["现状"], e["计划后"]) for e in effect] == [
-        ("每校至少6项达标、余项不低于85%", "未达标", "达标"),
-        ("规划布局合理", "未判定", "未判定"),
-    ]
-    page = visible_text((with_tables / f"110101_{YEAR}_评估报告.html").read_text())
-    assert "化解测算：各校（学部）需补足的资源" in page and "200,000.00 元" in page
-    assert "clarabel: optimal" in page and "654,321" in page
-
-
-def test_monitoring_sheet_and_page(with_tables):
-    book = openpyxl.load_workbook(with_tables / f"110101_{YEAR}_评估报告.xlsx")
-    ws = book["动态监测"]
-    summary = table_rows(ws, "学段", start_row=_row_of(ws, "综合发展指数"))[0]
-    assert (summary["综合发展指数"], summary["等级"], summary["下降的指标"]) == (
-        100.25,
-        "基本稳定",
-        "生均教学及辅助用房",
-    )
-    index = table_rows(ws, "学段", start_row=_row_of(ws, "各监测指标发展指数（基期 = 100）"))
-    assert [(r["指标"], r["指数"], r["等级"], r["学生增长(%)"]) for r in index] == [
-        # primary first, key indicators in the order of reference.report_labels
-        ("生均教学及辅助用房", 88.0, "显著下降", 17.2),
-        ("学业质量监测达标率", 112.5, "显著上升", None),
-        ("校际差异", None, None, None),
-    ]
-    warning = table_rows(ws, "学校", start_row=_row_of(ws, "预警"))[0]
-    assert warning["预警"] == "达到要求（6项达标、余项不低于85%） → 未达要求，需化解"
-    assert warning["预测学生数"] == 460.5
-    html = (with_tables / f"110101_{YEAR}_评估报告.html").read_text()
-    text = visible_text(html)
-    assert "仓库中尚无动态监测表" not in text
-    assert "88.0 显著下降" in text and "112.5 显著上升" in text  # labels on the index bars
-    # the index chart around 100, one per stage with rows
-    assert html.count('aria-label="监测指标发展指数"') == 2
-    # another county of the same warehouse has no rows: its sections are empty, not broken
-    other = visible_text((with_tables / f"110102_{YEAR}_评估报告.html").read_text())
-    assert "预警（预测 2025 学年）" in other
+def test_without_a_plan_anywhere_the_summary_has_no_plan_column(written):
+    summary = openpyxl.load_workbook(written / f"{YEAR}_汇总.xlsx")
+    assert "化解计划实施后" not in table_rows(summary["各县结论"], "区县代码")[0]
 
 
 def test_a_table_off_contract_is_refused_with_its_missing_columns(warehouse, tmp_path):
     copy = tmp_path / "w.duckdb"
     shutil.copy(warehouse, copy)
     with duckdb.connect(str(copy)) as con:
-        con.execute(
-            "CREATE TABLE marts.monitoring_summary (year INTEGER, county_code VARCHAR, "
-            "stage VARCHAR, composite_index DOUBLE, level VARCHAR)"
-        )
+        con.execute("ALTER TABLE marts.monitoring_summary DROP COLUMN indicators_risen")
     with duckdb.connect(str(copy), read_only=True) as con, pytest.raises(ReportDataError) as err:
         load(con, YEAR)
     assert "marts.monitoring_summary lacks column(s) indicators_risen" in str(err.value)
-
-
-def _row_of(ws, title: str) -> int:
-    """The 1-based row of the block heading ``title`` (the heading may carry more words)."""
-    for row in ws.iter_rows():
-        if isinstance(row[0].value, str) and row[0].value.startswith(title):
-            return row[0].row
-    raise AssertionError(f"no block {title!r} in {ws.title}")
