@@ -403,3 +403,13 @@ def test_a_school_without_any_student_has_no_resource_share(warehouse):
     )[0]
     assert row["resource_share"] is None and not row["evaluated"]
     assert row["exclusion_reason"] == "no students in this stage"
+
+
+def test_the_indicators_not_met_are_listed_with_their_ratio_to_standard(warehouse):
+    # 1301020009: qualified 41 / 1000 × 100 = 4.1 of 4.2 → 97.619… % → "97.6%"; backbone
+    # 9 / 1000 × 100 = 0.9 of 1.0 → "90.0%"; listed by indicator code.
+    row = compliance(warehouse, "1301020009", "primary")
+    assert row["indicators_not_met"] == (
+        "backbone_teachers_per100 90.0%, qualified_teachers_per100 97.6%"
+    )
+    assert compliance(warehouse, "1301010100", "primary")["indicators_not_met"] is None

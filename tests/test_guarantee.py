@@ -68,6 +68,7 @@ def test_county_at_every_threshold_is_recognised(warehouse):
         warehouse, "SELECT * FROM marts.county_verdict WHERE county_code = ?", [g.PASS]
     )[0]
     assert (verdict["verdict"], verdict["items"], verdict["items_passed"]) == ("recognised", 34, 34)
+    assert verdict["summary"] == "达标: 34 项全部达标"
 
 
 def test_g3_rooms_per_12_classes_and_area_floors(warehouse):

@@ -13,6 +13,8 @@ a test. Each county is a passing county (tests/guarantee_district.py) with the c
   G11 only the backbone share short; G14 with no quota to rural schools (not gating);
   G2 unanswered.
 - 130203: only G8 fails (salary 1 yuan under): not recognised, with exactly that item.
+- 130204: everything passes but the veto veto_major_incident is unanswered: incomplete, with
+  no item known to fail.
 """
 
 import pytest
@@ -21,7 +23,7 @@ from tests.guarantee_district import PASS_NUMBERS, compliant, county_items, rota
 from tests.helpers import query_dicts, run_year, teachers, write_year
 
 YEAR = 2024
-A, B, C = "130201", "130202", "130203"
+A, B, C, D = "130201", "130202", "130203", "130204"
 FILES = ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")
 
 
@@ -94,8 +96,17 @@ def district():
     rotate(c["teachers"], eligible=40, rotated=4, backbone_rotated=1)  # 10 %; 1/4 = 25 %
     c["county"] = _county_rows(C, PASS_NUMBERS | {"teacher_avg_salary": 153_399})
 
-    files = _merge([a, b, c])
-    files["county"] = a["county"] + b["county"] + c["county"]
+    d = _merge(
+        [
+            compliant("1302040001", "小学", {"primary": 800}, D),
+            compliant("1302040002", "初中", {"junior": 600}, D),
+        ]
+    )
+    rotate(d["teachers"], eligible=40, rotated=4, backbone_rotated=1)  # as C
+    d["county"] = _county_rows(D, PASS_NUMBERS, drop=["veto_major_incident"])
+
+    files = _merge([a, b, c, d])
+    files["county"] = a["county"] + b["county"] + c["county"] + d["county"]
     return files
 
 
@@ -248,3 +259,13 @@ def test_each_county_fails_exactly_the_items_changed(warehouse):
         None,
     )
     assert (result["items"], result["items_passed"]) == (34, 33)
+
+
+def test_an_incomplete_county_with_no_failed_item_says_only_what_is_unjudged(warehouse):
+    result = verdict(warehouse, D)
+    assert (result["verdict"], result["failed_items"], result["incomplete_items"]) == (
+        "incomplete",
+        None,
+        "veto_major_incident",
+    )
+    assert result["summary"] == "数据不完整, 未作结论: 未判定项 重大安全责任事故或严重违纪违规"

@@ -11,7 +11,19 @@ _SINGLE_STAGE = (
     "the default weight applies only to school types without split weights, which have one "
     "stage: their share is w·s / w·s = 1 for any weight, and NULL when s = 0"
 )
+_MISSING_MEANS_INCOMPLETE = (
+    "a value is missing only when the facility row is (every facility cell is required): 4 "
+    "values go missing at once and the section is data_complete = false, so > 0 and > 1 agree"
+)
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
+    (
+        "marts.school_compliance",
+        "nudge_number",
+        "0",
+        "1",
+        "c.indicators_missing > 0",
+        _MISSING_MEANS_INCOMPLETE,
+    ),
     (
         "indicators.school_sections",
         "nudge_number",
