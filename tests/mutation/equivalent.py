@@ -25,6 +25,14 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
         _MISSING_MEANS_INCOMPLETE,
     ),
     (
+        "marts.school_compliance",
+        "drop_or_condition",
+        "c.indicators_missing > 0 OR NOT s.data_complete",
+        "(NOT s.data_complete)",
+        "THEN 'incomplete'",
+        _MISSING_MEANS_INCOMPLETE,
+    ),
+    (
         "indicators.school_sections",
         "nudge_number",
         "1.0",
