@@ -5,7 +5,11 @@ school whose junior enrollment row is rejected (more oversized classes than clas
 senior row is accepted: the school keeps no compulsory section, so the junior CVs would be
 computed over the three others as if the county had no fourth school. County 140102: a
 nine-year school whose junior row is rejected; its primary section stays (marked incomplete).
-County 140103 is the control: the same schools, nothing rejected, judged as usual.
+County 140103 is the control: the same schools, nothing rejected, judged as usual. County
+140104: three primary and three junior schools complete, and a complete middle school whose
+junior row is rejected: the junior CVs wait, the primary CVs are judged. County 140105: three junior
+schools and a school whose row of the schools file is rejected (an unknown school type): the
+county may be missing a school, so its CVs wait.
 """
 
 import pytest
@@ -22,6 +26,7 @@ from tests.helpers import (
 
 YEAR = 2024
 DROPPED_JUNIOR, NINE_YEAR, CONTROL = "140101", "140102", "140103"
+ONE_STAGE_DROPPED, SCHOOL_DROPPED = "140104", "140105"
 
 
 def _junior_school(school_id, county):
@@ -31,6 +36,16 @@ def _junior_school(school_id, county):
         "enrollment": [enrollment(school_id, "初中", 1000)],
         "teachers": teachers(school_id, "junior", 60, "本科", "县级", "体育"),
         "facilities": [facilities(school_id, 6000, 0, 11000, 2_600_000, 25)],
+    }
+
+
+def _primary_school(school_id, county):
+    """1000 primary students meeting every standard."""
+    return {
+        "schools": [school(school_id, "小学", county=county)],
+        "enrollment": [enrollment(school_id, "小学", 1000)],
+        "teachers": teachers(school_id, "primary", 50, "本科", "县级", "体育"),
+        "facilities": [facilities(school_id, 5000, 0, 8000, 2_100_000, 25)],
     }
 
 
@@ -65,6 +80,22 @@ def district():
     )
     control = f"{CONTROL}0009"
     parts.append(_junior_school(control, CONTROL))
+    for i in range(1, 4):
+        parts.append(_junior_school(f"{ONE_STAGE_DROPPED}000{i}", ONE_STAGE_DROPPED))
+        parts.append(_primary_school(f"{ONE_STAGE_DROPPED}001{i}", ONE_STAGE_DROPPED))
+        parts.append(_junior_school(f"{SCHOOL_DROPPED}000{i}", SCHOOL_DROPPED))
+    # As 140101's complete middle school: the senior row keeps the school in the schools file.
+    cm = f"{ONE_STAGE_DROPPED}0009"
+    broken = _junior_school(cm, ONE_STAGE_DROPPED)
+    broken["schools"] = [school(cm, "完全中学", county=ONE_STAGE_DROPPED)]
+    broken["enrollment"] = [
+        enrollment(cm, "初中", 1000, classes=22, oversized=23),
+        enrollment(cm, "高中", 800),
+    ]
+    parts.append(broken)
+    unknown_type = _junior_school(f"{SCHOOL_DROPPED}0009", SCHOOL_DROPPED)
+    unknown_type["schools"][0]["school_type"] = "幼儿园"  # not a school type of the contract
+    parts.append(unknown_type)
     files = {"schools": [], "enrollment": [], "teachers": [], "facilities": []}
     for part in parts:
         for name in files:
@@ -101,8 +132,9 @@ def item(warehouse, county, code):
 def test_the_rows_are_really_rejected(warehouse):
     rules = query_dicts(
         warehouse,
-        "SELECT school_id, rule FROM audit.rejected_rows WHERE year = ? ORDER BY school_id",
-        [YEAR],
+        "SELECT school_id, rule FROM audit.rejected_rows WHERE year = ? AND school_id < ? "
+        "ORDER BY school_id",
+        [YEAR, CONTROL],
     )
     assert rules == [
         {"school_id": f"{DROPPED_JUNIOR}0009", "rule": "oversized_le_classes"},
@@ -138,3 +170,31 @@ def test_the_control_county_is_judged(warehouse):
     rows = coefficients(warehouse, CONTROL, "junior")
     assert all(r["data_complete"] and r["passed"] is True for r in rows)
     assert item(warehouse, CONTROL, "school_compliance")["passed"] is True
+
+
+def test_a_rejected_row_holds_back_only_the_cvs_of_its_stage(warehouse):
+    for row in coefficients(warehouse, ONE_STAGE_DROPPED, "junior"):
+        assert (row["rejected_enrollment_rows"], row["passed"]) == (1, None), row["indicator"]
+    for row in coefficients(warehouse, ONE_STAGE_DROPPED, "primary"):
+        assert row["rejected_enrollment_rows"] == 0 and row["data_complete"], row["indicator"]
+        assert row["passed"] is True, row["indicator"]
+
+
+def test_a_rejected_school_row_holds_back_the_county(warehouse):
+    rejected = query_dicts(
+        warehouse,
+        "SELECT rule FROM audit.rejected_rows WHERE year = ? AND file_kind = 'schools'",
+        [YEAR],
+    )
+    assert [r["rule"] for r in rejected] == ["code"]  # the unknown school type only
+    rows = coefficients(warehouse, SCHOOL_DROPPED, "junior")
+    assert len(rows) == 7
+    for row in rows:
+        assert (row["rejected_school_rows"], row["data_complete"], row["passed"]) == (
+            1,
+            False,
+            None,
+        )
+        assert "1 rejected school row(s)" in row["note"]
+    for row in coefficients(warehouse, CONTROL, "junior"):
+        assert (row["rejected_school_rows"], row["rejected_enrollment_rows"]) == (0, 0)
