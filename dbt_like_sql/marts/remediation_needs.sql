@@ -122,8 +122,10 @@ additions AS (
         *,
         ceil(round(gap, decimals)) AS whole_units,
         max(gap / resource_share) OVER school_indicator AS school_raw,
+        -- Rounded like every comparison: equal needs must tie, and ties go to the primary.
         row_number() OVER (school_indicator
-            ORDER BY gap / resource_share DESC, CASE stage WHEN 'primary' THEN 1 ELSE 2 END) = 1
+            ORDER BY round(gap / resource_share, decimals) DESC,
+                CASE stage WHEN 'primary' THEN 1 ELSE 2 END) = 1
             AS sets_school_addition
     FROM targets
     WINDOW school_indicator AS (
@@ -154,8 +156,10 @@ all_met AS (
 complies AS (
     SELECT *
     FROM costed
+    -- To the fen: a window sum adds in no fixed order, so two equal costs can differ in their
+    -- last bits from run to run; rounded, they tie and the indicator codes decide.
     QUALIFY dense_rank() OVER (PARTITION BY year, school_id
-        ORDER BY combo_cost, primary_left NULLS FIRST, junior_left NULLS FIRST) = 1
+        ORDER BY round(combo_cost, 2), primary_left NULLS FIRST, junior_left NULLS FIRST) = 1
 )
 
 SELECT
