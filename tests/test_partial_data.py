@@ -9,7 +9,10 @@ County 140103 is the control: the same schools, nothing rejected, judged as usua
 140104: three primary and three junior schools complete, and a complete middle school whose
 junior row is rejected: the junior CVs wait, the primary CVs are judged. County 140105: three junior
 schools and a school whose row of the schools file is rejected (an unknown school type): the
-county may be missing a school, so its CVs wait.
+county may be missing a school, so its CVs wait. County 140106: primary and junior schools
+complete, and a complete middle school whose junior row has a stage no one can read
+(初中及以下, a spelling of another code list): both stages wait. 2023 holds the same schools
+with nothing rejected, built after 2024: none of 2024's rejected rows may hold it back.
 """
 
 import pytest
@@ -26,7 +29,8 @@ from tests.helpers import (
 
 YEAR = 2024
 DROPPED_JUNIOR, NINE_YEAR, CONTROL = "140101", "140102", "140103"
-ONE_STAGE_DROPPED, SCHOOL_DROPPED = "140104", "140105"
+ONE_STAGE_DROPPED, SCHOOL_DROPPED, STAGE_UNREADABLE = "140104", "140105", "140106"
+CLEAN_YEAR = 2023
 
 
 def _junior_school(school_id, county):
@@ -93,6 +97,14 @@ def district():
         enrollment(cm, "高中", 800),
     ]
     parts.append(broken)
+    for i in range(1, 4):
+        parts.append(_junior_school(f"{STAGE_UNREADABLE}000{i}", STAGE_UNREADABLE))
+        parts.append(_primary_school(f"{STAGE_UNREADABLE}001{i}", STAGE_UNREADABLE))
+    cm = f"{STAGE_UNREADABLE}0009"
+    unreadable = _junior_school(cm, STAGE_UNREADABLE)
+    unreadable["schools"] = [school(cm, "完全中学", county=STAGE_UNREADABLE)]
+    unreadable["enrollment"] = [enrollment(cm, "初中及以下", 1000), enrollment(cm, "高中", 800)]
+    parts.append(unreadable)
     unknown_type = _junior_school(f"{SCHOOL_DROPPED}0009", SCHOOL_DROPPED)
     unknown_type["schools"][0]["school_type"] = "幼儿园"  # not a school type of the contract
     parts.append(unknown_type)
@@ -103,20 +115,33 @@ def district():
     return files
 
 
+def clean(files):
+    """The same schools with every bad cell put right."""
+    files = {name: [dict(row) for row in rows] for name, rows in files.items()}
+    for row in files["enrollment"]:
+        row["oversized_classes"] = 0
+        row["stage"] = "初中" if row["stage"] == "初中及以下" else row["stage"]
+    for row in files["schools"]:
+        row["school_type"] = "初中" if row["school_type"] == "幼儿园" else row["school_type"]
+    return files
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("inputs")
     write_year(root, YEAR, district())
+    write_year(root, CLEAN_YEAR, clean(district()))
     path = tmp_path_factory.mktemp("wh") / "w.duckdb"
     assert run_year(root, path, YEAR).success
+    assert run_year(root, path, CLEAN_YEAR).success  # after: it sees 2024's rejected rows
     return path
 
 
-def coefficients(warehouse, county, stage):
+def coefficients(warehouse, county, stage, year=YEAR):
     return query_dicts(
         warehouse,
         "SELECT * FROM marts.coefficients WHERE year = ? AND county_code = ? AND stage = ?",
-        [YEAR, county, stage],
+        [year, county, stage],
     )
 
 
@@ -152,8 +177,8 @@ def test_a_dropped_junior_section_leaves_the_junior_cvs_unjudged(warehouse):
     assert item(warehouse, DROPPED_JUNIOR, "school_compliance")["passed"] is None
     verdict = query_dicts(
         warehouse,
-        "SELECT verdict FROM marts.county_verdict WHERE county_code = ?",
-        [DROPPED_JUNIOR],
+        "SELECT verdict FROM marts.county_verdict WHERE year = ? AND county_code = ?",
+        [YEAR, DROPPED_JUNIOR],
     )[0]
     assert verdict["verdict"] == "incomplete"
 
@@ -198,3 +223,21 @@ def test_a_rejected_school_row_holds_back_the_county(warehouse):
         assert "1 rejected school row(s)" in row["note"]
     for row in coefficients(warehouse, CONTROL, "junior"):
         assert (row["rejected_school_rows"], row["rejected_enrollment_rows"]) == (0, 0)
+
+
+def test_a_stage_no_one_can_read_holds_back_both_stages(warehouse):
+    for stage in ("primary", "junior"):
+        for row in coefficients(warehouse, STAGE_UNREADABLE, stage):
+            assert (row["rejected_enrollment_rows"], row["passed"]) == (1, None), row["indicator"]
+
+
+def test_another_years_rejected_rows_hold_back_nothing(warehouse):
+    assert query_dicts(
+        warehouse, "SELECT count(*) AS n FROM audit.rejected_rows WHERE year = ?", [CLEAN_YEAR]
+    ) == [{"n": 0}]
+    for county in (DROPPED_JUNIOR, NINE_YEAR, ONE_STAGE_DROPPED, SCHOOL_DROPPED, STAGE_UNREADABLE):
+        rows = coefficients(warehouse, county, "junior", CLEAN_YEAR)
+        assert len(rows) == 7
+        for row in rows:
+            assert (row["rejected_school_rows"], row["rejected_enrollment_rows"]) == (0, 0)
+            assert row["data_complete"] and row["passed"] is not None, (county, row["indicator"])

@@ -17,6 +17,14 @@ _MISSING_MEANS_INCOMPLETE = (
 )
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
+        "marts.coefficients",
+        "drop_and_condition",
+        "j.data_complete AND NOT j.cv IS NULL",
+        "(j.data_complete)",
+        "THEN ROUND(j.cv",
+        "the THEN branch compares j.cv, so it is NULL when the CV is: the guard only says why",
+    ),
+    (
         "marts.school_compliance",
         "nudge_number",
         "0",
