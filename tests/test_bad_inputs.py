@@ -1051,6 +1051,7 @@ def test_a_stray_cell_at_xfd1048576_names_the_file_and_the_cell(tmp_path):
     assert "Ctrl+End" in done.stdout and "CSV UTF-8" in done.stdout
 
 
+@pytest.mark.slow
 def test_a_stray_cell_fails_the_year_and_leaves_nothing_behind(tmp_path, earlier_year):
     warehouse, before = earlier_year
     copy = tmp_path / "w.duckdb"

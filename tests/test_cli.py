@@ -57,6 +57,7 @@ def test_rejected_rows_exit_1_and_are_listed(tmp_path, capsys):
     assert "差异系数超过上限: 初中 每百名学生拥有县级及以上骨干教师数 0.500 > 0.45" in out
 
 
+@pytest.mark.slow
 def test_file_failure_exits_3_and_names_file_and_fix(tmp_path, capsys):
     write_year(tmp_path / "in", 2024, clean_year())
     write_year(tmp_path / "in", 2023, clean_year())
@@ -162,6 +163,7 @@ def test_a_reader_holding_the_file_does_not_block_the_run(tmp_path):
         holder.kill()
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_never_corrupt_the_warehouse(tmp_path):
     write_year(tmp_path / "in", 2024, d.district())
     warehouse = tmp_path / "w.duckdb"

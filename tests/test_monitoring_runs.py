@@ -104,6 +104,7 @@ def test_rerunning_an_earlier_year_rebuilds_later_monitoring_in_the_same_run(tmp
     assert reported == {(t.replace(".", "/"), y) for t in REBUILT for y in ("2023", "2024")}
 
 
+@pytest.mark.slow
 def test_years_out_of_order_and_a_rerun_through_the_command(tmp_path, capsys):
     root = tmp_path / "in"
     for year, files in decomposition_county().items():

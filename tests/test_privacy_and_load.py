@@ -29,6 +29,7 @@ KEY = os.environ["JUNHENG_PSEUDONYM_KEY"]
 PSEUDONYMISE = pseudonymiser(KEY)
 
 
+@pytest.mark.slow
 def test_no_clear_teacher_id_in_tables_logs_or_event_metadata(tmp_path, caplog):
     files = d.district()
     national = "500112198001011234"
@@ -303,6 +304,7 @@ def _in_clear(number: str, written: str, texts: list[str]) -> list[str]:
     row=st.integers(0, 10),
     form=st.sampled_from(["csv", "csv", "csv", "xlsx", "stray quote"]),
 )
+@pytest.mark.slow
 def test_an_id_number_in_any_cell_of_any_file_is_never_kept_in_clear(placed, cell, row, form):
     written, number = placed
     (file, column) = cell
@@ -354,6 +356,7 @@ def _varchar_cells_holding(warehouse: Path, forms: set[str]) -> list[str]:
     row=st.integers(0, 10),
     refused=st.booleans(),
 )
+@pytest.mark.slow
 def test_an_id_number_never_reaches_the_warehouse_the_console_or_dagsters_log(
     placed, cell, row, refused, capsys, caplog, monkeypatch
 ):

@@ -208,6 +208,7 @@ def test_years_are_independent_and_pseudonyms_stable(built):
     )
 
 
+@pytest.mark.slow
 def test_no_clear_teacher_id_reaches_any_table(built):
     root, path = built
     clear_ids = {r["teacher_id"] for r in d.district()["teachers"]}
