@@ -154,10 +154,14 @@ def teaching_points():
     """DOMAIN.md §1: a teaching point is evaluated from 50 students; 130107 has one of 50 and
     one of 49 (teaching_point_min_students = 50)."""
     parts = []
-    for sid, students in (("1301070050", 50), ("1301070049", 49)):
+    for sid, students, kind in (
+        ("1301070050", 50, "教学点"),
+        ("1301070049", 49, "教学点"),
+        ("1301070149", 49, "小学"),  # the 50 is for teaching points only
+    ):
         parts.append(
             {
-                "schools": [school(sid, "教学点", county=POINTS)],
+                "schools": [school(sid, kind, county=POINTS)],
                 "enrollment": [enrollment(sid, "小学", students)],
                 "teachers": teachers(sid, "primary", 3, "本科", "县级", "体育"),
                 "facilities": [facilities(sid, 500, 0, 800, 150_000, 2)],
@@ -377,6 +381,7 @@ def test_a_teaching_point_of_exactly_50_students_is_evaluated_and_of_49_is_not(w
     assert [(r["school_id"], r["evaluated"]) for r in rows] == [
         ("1301070049", False),
         ("1301070050", True),
+        ("1301070149", True),  # a primary school of 49 is evaluated
     ]
     assert "50" in rows[0]["exclusion_reason"] and rows[1]["exclusion_reason"] is None
 

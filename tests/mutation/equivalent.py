@@ -15,7 +15,51 @@ _MISSING_MEANS_INCOMPLETE = (
     "a value is missing only when the facility row is (every facility cell is required): 4 "
     "values go missing at once and the section is data_complete = false, so > 0 and > 1 agree"
 )
+_ONE_CODE_SET = (
+    "the shipped teacher_counts draws each of the three teacher indicators from one code set, "
+    "used by no other indicator: the other condition only guards a province's override"
+)
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
+    (
+        "indicators.school_sections",
+        "drop_and_condition",
+        "q.year = t.year AND q.stage = t.stage AND q.code = t.education AND q.indicator = 'qualified_teachers_per100' AND q.code_set = 'education'",
+        "q.year = t.year AND q.stage = t.stage AND q.code = t.education AND q.indicator = 'qualified_teachers_per100'",
+        "",
+        _ONE_CODE_SET,
+    ),
+    (
+        "indicators.school_sections",
+        "drop_and_condition",
+        "b.year = t.year AND b.stage = t.stage AND b.code = t.backbone_level AND b.indicator = 'backbone_teachers_per100' AND b.code_set = 'backbone_level'",
+        "b.year = t.year AND b.stage = t.stage AND b.code = t.backbone_level AND b.code_set = 'backbone_level'",
+        "",
+        _ONE_CODE_SET,
+    ),
+    (
+        "indicators.school_sections",
+        "drop_and_condition",
+        "b.year = t.year AND b.stage = t.stage AND b.code = t.backbone_level AND b.indicator = 'backbone_teachers_per100' AND b.code_set = 'backbone_level'",
+        "b.year = t.year AND b.stage = t.stage AND b.code = t.backbone_level AND b.indicator = 'backbone_teachers_per100'",
+        "",
+        _ONE_CODE_SET,
+    ),
+    (
+        "indicators.school_sections",
+        "drop_and_condition",
+        "p.year = t.year AND p.stage = t.stage AND p.code = t.subject_group AND p.indicator = 'pe_art_teachers_per100' AND p.code_set = 'subject'",
+        "p.year = t.year AND p.stage = t.stage AND p.code = t.subject_group AND p.indicator = 'pe_art_teachers_per100'",
+        "",
+        _ONE_CODE_SET,
+    ),
+    (
+        "indicators.school_sections",
+        "drop_and_condition",
+        "NOT school_id IS NULL AND file_kind IN ('enrollment', 'teachers', 'facilities')",
+        "(file_kind IN ('enrollment', 'teachers', 'facilities'))",
+        "",
+        "a rejected row without a school id joins no section (NULL = id is never true)",
+    ),
     (
         "marts.coefficients",
         "drop_or_condition",
