@@ -7,17 +7,9 @@ import pytest
 
 from tests import district as d
 from tests.helpers import query, query_dicts, run_year, write_year
+from tests.oracle import INDICATORS
 
 YEAR = 2024
-INDICATORS = (  # DOMAIN.md §1, the seven indicator codes
-    "qualified_teachers_per100",
-    "backbone_teachers_per100",
-    "pe_art_teachers_per100",
-    "teaching_area_per_student",
-    "sports_area_per_student",
-    "equipment_value_per_student",
-    "multimedia_rooms_per100",
-)
 
 
 @pytest.fixture(scope="module")

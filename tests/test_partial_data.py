@@ -36,24 +36,30 @@ CLEAN_YEAR = 2023
 MOVED_YEAR = 2022  # 140101's complete middle school was then in the control county
 
 
-def _junior_school(school_id, county):
-    """1000 junior students meeting every standard (see tests/test_boundaries.py)."""
+# 1000 students meeting every standard of the stage (see tests/test_boundaries.py): school
+# type, teachers of the stage, and facilities (teaching, sports, equipment, rooms).
+COMPLIANT = {
+    "初中": ("junior", 60, (6000, 0, 11000, 2_600_000, 25)),
+    "小学": ("primary", 50, (5000, 0, 8000, 2_100_000, 25)),
+}
+
+
+def _school(school_id, county, kind):
+    stage, staff, amounts = COMPLIANT[kind]
     return {
-        "schools": [school(school_id, "初中", county=county)],
-        "enrollment": [enrollment(school_id, "初中", 1000)],
-        "teachers": teachers(school_id, "junior", 60, "本科", "县级", "体育"),
-        "facilities": [facilities(school_id, 6000, 0, 11000, 2_600_000, 25)],
+        "schools": [school(school_id, kind, county=county)],
+        "enrollment": [enrollment(school_id, kind, 1000)],
+        "teachers": teachers(school_id, stage, staff, "本科", "县级", "体育"),
+        "facilities": [facilities(school_id, *amounts)],
     }
+
+
+def _junior_school(school_id, county):
+    return _school(school_id, county, "初中")
 
 
 def _primary_school(school_id, county):
-    """1000 primary students meeting every standard."""
-    return {
-        "schools": [school(school_id, "小学", county=county)],
-        "enrollment": [enrollment(school_id, "小学", 1000)],
-        "teachers": teachers(school_id, "primary", 50, "本科", "县级", "体育"),
-        "facilities": [facilities(school_id, 5000, 0, 8000, 2_100_000, 25)],
-    }
+    return _school(school_id, county, "小学")
 
 
 def district():
