@@ -78,7 +78,8 @@ SELECT county_code, verdict, summary FROM plan.county_verdict WHERE year = $year
 """
 
 REJECTED_SQL = """
-SELECT file, count(DISTINCT row_number) AS rows, string_agg(DISTINCT rule, ', ') AS rules
+SELECT file, count(DISTINCT row_number) AS rows,
+    string_agg(DISTINCT rule, ', ' ORDER BY rule) AS rules
 FROM audit.rejected_rows WHERE year = $year GROUP BY file ORDER BY file
 """
 

@@ -22,6 +22,7 @@ import pytest
 from tests.helpers import (
     enrollment,
     facilities,
+    query,
     query_dicts,
     run_year,
     school,
@@ -87,7 +88,9 @@ def district():
                 enrollment(nine, "小学", 600),
                 enrollment(nine, "初中", 400, classes=9, oversized=10),
             ],
-            "teachers": teachers(nine, "primary", 40, "本科", "县级", "体育"),
+            # and one junior teacher: rejected with the junior row, so two files hold rows back
+            "teachers": teachers(nine, "primary", 40, "本科", "县级", "体育")
+            + teachers(nine, "初中", 1),
             "facilities": [facilities(nine, 8000, 0, 15000, 3_000_000, 30)],
         }
     )
@@ -177,13 +180,28 @@ def test_the_rows_are_really_rejected(warehouse):
     rules = query_dicts(
         warehouse,
         "SELECT school_id, rule FROM audit.rejected_rows WHERE year = ? AND school_id < ? "
-        "ORDER BY school_id",
+        "ORDER BY school_id, rule",
         [YEAR, CONTROL],
     )
     assert rules == [
         {"school_id": f"{DROPPED_JUNIOR}0009", "rule": "oversized_le_classes"},
         {"school_id": f"{NINE_YEAR}0009", "rule": "oversized_le_classes"},
+        {"school_id": f"{NINE_YEAR}0009", "rule": "stage_not_in_school"},
     ]
+
+
+def test_the_files_holding_a_section_back_are_named_in_one_order(warehouse):
+    # Two files hold the nine-year school's primary section back; the reason lists them by name
+    # (string_agg without ORDER BY listed them in any order, so a re-run changed the warehouse).
+    [reason] = query(
+        warehouse,
+        "SELECT incomplete_reason FROM indicators.school_sections "
+        "WHERE year = ? AND school_id = ? AND stage = 'primary'",
+        [YEAR, f"{NINE_YEAR}0009"],
+    )[0]
+    assert reason == (
+        f"rejected rows in enrollment ({YEAR}/enrollment.csv), teachers ({YEAR}/teachers.csv)"
+    )
 
 
 def test_a_dropped_junior_section_leaves_the_junior_cvs_unjudged(warehouse):

@@ -91,7 +91,8 @@ rejected_inputs AS (
     SELECT
         year,
         school_id,
-        string_agg(DISTINCT file_kind || ' (' || file || ')', ', ') AS files
+        string_agg(DISTINCT file_kind || ' (' || file || ')', ', '
+            ORDER BY file_kind || ' (' || file || ')') AS files
     FROM audit.rejected_rows
     -- Only the files the seven indicators are computed from.
     WHERE school_id IS NOT NULL AND file_kind IN ('enrollment', 'teachers', 'facilities')
