@@ -23,9 +23,7 @@ import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import cvxpy as cp
 import numpy as np
-import scipy.sparse as sparse
 
 TRIES = 6  # solves per problem: the first at the limit, then at tightened limits
 SOLVER_TOLERANCE = 1e-10  # feasibility and gap; a tenth of the 9-decimal comparison step
@@ -33,7 +31,7 @@ INTEGER_SLACK = 1e-6  # a solver's 2.0000001 teachers is 2, not 3
 NEGLIGIBLE = 1e-9  # a continuous addition below this fraction of the total resource is noise
 REPAIR_STEPS = 200  # whole units a rounded plan may receive on top, one at a time
 ROUND_DOWN_UNITS = 10  # rounding down is also tried when at most this many units were rounded
-SOLVED = (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)  # accepted: every plan is checked with numpy
+SOLVED = ("optimal", "optimal_inaccurate")  # cvxpy statuses accepted: plans are checked
 
 
 @dataclass(frozen=True)
@@ -115,6 +113,11 @@ class _ConeProblem:
     """
 
     def __init__(self, students, resources, per, limit, units, decimals):
+        # Imported here: cvxpy and scipy take over a second to import, and most years have no
+        # CV over its limit after the needs, so most runs never build a problem.
+        import cvxpy as cp
+        import scipy.sparse as sparse
+
         self.students, self.resources, self.per = students, resources, per
         self.limit, self.units, self.decimals = limit, units, decimals
         self.total_resource = resources.sum()
@@ -156,11 +159,13 @@ class _ConeProblem:
 
     def solve(self) -> str:
         """Solve at the current target; cvxpy's status, or why the solver failed."""
+        from cvxpy.error import SolverError
+
         try:
             with warnings.catch_warnings():  # "Solution may be inaccurate": the status says so
                 warnings.simplefilter("ignore", UserWarning)
                 self.cvxpy_problem.solve(
-                    solver=cp.CLARABEL,
+                    solver="CLARABEL",
                     tol_feas=SOLVER_TOLERANCE,
                     tol_gap_abs=SOLVER_TOLERANCE,
                     tol_gap_rel=SOLVER_TOLERANCE,
@@ -170,7 +175,7 @@ class _ConeProblem:
                     direct_solve_method="qdldl",
                     max_threads=1,
                 )
-        except cp.error.SolverError as error:
+        except SolverError as error:
             return f"failed: {error}"
         return self.cvxpy_problem.status
 
@@ -187,7 +192,7 @@ class _ConeProblem:
         amounts = np.maximum(self.u.value, 0.0) * self.scale
         if self.tries == 1:
             self.lower_bound = float(self.costs @ amounts)
-            self.bound_is_sure = outcome == cp.OPTIMAL
+            self.bound_is_sure = outcome == SOLVED[0]
         self.outcome = f"clarabel {outcome}"
         self.plan_target = float(self.target.value)
         up, down = self._rounded(amounts, np.ceil), self._rounded(amounts, np.floor)
