@@ -30,6 +30,7 @@ from sqlglot.optimizer.scope import traverse_scope
 
 from assets.cross_year import earlier_year_tables
 from assets.metadata import table_metadata
+from assets.parse_cache import remembered
 from assets.warehouse import Write, execute, replace_year
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "dbt_like_sql"
@@ -100,9 +101,13 @@ class SqlModel:
         return tables
 
 
-@cache  # a pure function of the text; parsing every model again on each load costs seconds
+@cache
 def tables_read(sql: str) -> frozenset[str]:
     """Schema-qualified tables a query reads; CTE names and subqueries are not tables."""
+    return frozenset(remembered("tables_read", sql, lambda: sorted(_tables_read(sql))))
+
+
+def _tables_read(sql: str) -> set[str]:
     tree = sqlglot.parse_one(sql, dialect="duckdb")
     tables = set()
     for scope in traverse_scope(tree):
@@ -111,7 +116,7 @@ def tables_read(sql: str) -> frozenset[str]:
                 if not source.db:
                     raise ValueError(f"table '{source.name}' is not schema-qualified")
                 tables.add(f"{source.db}.{source.name}")
-    return frozenset(tables)
+    return tables
 
 
 def rename_schemas(sql: str, renames: dict[str, str]) -> str:
@@ -123,7 +128,10 @@ def rename_schemas(sql: str, renames: dict[str, str]) -> str:
 
 @cache
 def _renamed(sql: str, pairs: tuple[tuple[str, str], ...]) -> str:
-    renames = dict(pairs)
+    return remembered(f"renamed{list(pairs)}", sql, lambda: _renamed_by_parsing(sql, dict(pairs)))
+
+
+def _renamed_by_parsing(sql: str, renames: dict[str, str]) -> str:
     spans = []
     for table in sqlglot.parse_one(sql, dialect="duckdb").find_all(exp.Table):
         schema = table.args.get("db")
