@@ -20,16 +20,20 @@ def markdown_table(columns: list[str], rows: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, table: str, year: int) -> dict:
+def table_metadata(
+    con: duckdb.DuckDBPyConnection, table: str, year: int, rows: int | None = None
+) -> dict:
+    """``rows``: the year's row count when the caller knows it (else counted)."""
     schema, name = table.split(".")
     columns = con.execute(
         "SELECT column_name, data_type, comment FROM duckdb_columns() "
         "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
         [schema, name],
     ).fetchall()
-    rows = con.execute(
-        f"SELECT count(*) FROM {qualified(table)} WHERE year = ?", [year]
-    ).fetchall()[0][0]
+    if rows is None:
+        rows = con.execute(
+            f"SELECT count(*) FROM {qualified(table)} WHERE year = ?", [year]
+        ).fetchall()[0][0]
     preview = con.execute(
         f"SELECT * FROM {qualified(table)} WHERE year = ? LIMIT ?", [year, PREVIEW_ROWS]
     )

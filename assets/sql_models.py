@@ -31,7 +31,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from assets.cross_year import earlier_year_tables
 from assets.metadata import table_metadata
 from assets.parse_cache import remembered
-from assets.warehouse import Write, execute, replace_year
+from assets.warehouse import Write, replace_view, replace_year
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "dbt_like_sql"
 TEMPLATES = "scenario_input"  # the scenarios' input tables, instantiated once per scenario
@@ -78,11 +78,28 @@ class SqlModel:
             if not line.startswith("--"):
                 break
             match = _COLUMN_COMMENT.match(line)
+            if match and match.group(1) == "materialized":
+                continue
             if match and comments:
                 comments[match.group(1)] = match.group(2).strip()
             elif not comments:
                 comments[""] = self.label + line.removeprefix("--").strip()
         return comments
+
+    @cached_property
+    def materialized(self) -> str:
+        """'table' (the rows of each year stored), or 'view' from a ``-- materialized: view``
+        header line: the query stored, computed when read (the scenarios' inputs, which are
+        staging plus a few additions: a copy of 10 M teachers per scenario would cost seconds)."""
+        for line in self.sql.splitlines():
+            if not line.startswith("--"):
+                break
+            match = _COLUMN_COMMENT.match(line)
+            if match and match.group(1) == "materialized":
+                if match.group(2).strip() not in ("table", "view"):
+                    raise ValueError(f"{self.source}: materialized is 'table' or 'view'")
+                return match.group(2).strip()
+        return "table"
 
     @cached_property
     def dependencies(self) -> list[str]:
@@ -247,6 +264,7 @@ def model_spec(model: SqlModel) -> dg.AssetSpec:
         description=model.comments.get("", model.table),
         metadata={
             "sql_file": dg.MetadataValue.path(model.source),
+            "materialized": model.materialized,
             **({"derived_for": model.schema} if model.schema else {}),
             **(
                 {"reads_earlier_years": ", ".join(sorted(model.earlier_year_dependencies))}
@@ -266,16 +284,16 @@ def build_model(
     ``figures(con, year)`` returns extra metadata a reader wants at a glance.
     """
     started = time.perf_counter()
-    execute(
-        con,
-        "CREATE OR REPLACE TEMP TABLE model_rows AS SELECT * FROM (\n"
-        + model.sql.rstrip().rstrip(";")
-        + "\n) WHERE year = ?",
-        [year],
-    )
-    replace_year(con, year, [Write(model.table, "model_rows", model.comments)])
-    execute(con, "DROP TABLE model_rows")
-    metadata = table_metadata(con, model.table, year)
+    query = model.sql.rstrip().rstrip(";")
+    if model.materialized == "view":
+        replace_view(con, model.table, query, model.comments)
+        rows = None
+    else:
+        # The query's year straight into the table, in the write's transaction: no copy first.
+        of_year = f"(SELECT * FROM (\n{query}\n) WHERE year = {int(year)})"
+        write = Write(model.table, of_year, model.comments, filters_year=True)
+        rows = replace_year(con, year, [write])[model.table]
+    metadata = table_metadata(con, model.table, year, rows)
     metadata |= figures(con, year) if figures else {}
     metadata["seconds"] = dg.MetadataValue.float(round(time.perf_counter() - started, 3))
     results = [_of_asset(result, model.key) for result in checks(con, year)] if checks else []

@@ -156,11 +156,9 @@ def _ensure_table(
     schema, _ = table.split(".")
     execute(con, f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
     incoming = _columns(con, relation)
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-        table.split("."),
-    ).fetchall()[0][0]
-    if not exists:
+    if _kind(con, table) == "view":  # a model that was a view is a table now
+        execute(con, f"DROP VIEW {qualified(table)}")
+    if _kind(con, table) is None:
         columns = ", ".join(f"{quote(c)} {t}" for c, t in incoming.items())
         execute(con, f"CREATE TABLE {qualified(table)} ({columns})")
     else:
@@ -173,13 +171,36 @@ def _ensure_table(
         apply_comments(con, table, comments)
 
 
+def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """'table', 'view', or None when ``schema.name`` is neither."""
+    rows = con.execute(
+        "SELECT 'table' FROM duckdb_tables() WHERE schema_name = $1 AND table_name = $2 "
+        "UNION ALL SELECT 'view' FROM duckdb_views() WHERE schema_name = $1 AND view_name = $2",
+        name.split("."),
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def replace_view(
+    con: duckdb.DuckDBPyConnection, view: str, query: str, comments: dict[str, str] | None
+) -> None:
+    """Store ``query`` as the view ``schema.name``: every year at once, computed when read."""
+    execute(con, f"CREATE SCHEMA IF NOT EXISTS {quote(view.split('.')[0])}")
+    if _kind(con, view) == "table":  # a model that was a table is a view now
+        execute(con, f"DROP TABLE {qualified(view)}")
+    execute(con, f"CREATE OR REPLACE VIEW {qualified(view)} AS\n{query}")
+    if comments:
+        apply_comments(con, view, comments)
+
+
 def apply_comments(con: duckdb.DuckDBPyConnection, table: str, comments: dict[str, str]) -> None:
-    """``comments['']`` is the table's comment, other keys are column names."""
+    """``comments['']`` is the table's (or view's) comment, other keys are column names."""
     present = _columns(con, qualified(table))
+    kind = "VIEW" if _kind(con, table) == "view" else "TABLE"
     for column, text in comments.items():
         literal = "'" + text.replace("'", "''") + "'"
         if column == "":
-            execute(con, f"COMMENT ON TABLE {qualified(table)} IS {literal}")
+            execute(con, f"COMMENT ON {kind} {qualified(table)} IS {literal}")
         elif column in present:
             execute(con, f"COMMENT ON COLUMN {qualified(table)}.{quote(column)} IS {literal}")
 
@@ -189,6 +210,7 @@ class Write:
     table: str  # "schema.table"
     relation: str  # a table, view or parenthesised subquery holding exactly one year
     comments: dict[str, str] | None = None
+    filters_year: bool = False  # the relation is `… WHERE year = <year>`: no stray year to check
 
 
 def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write]) -> dict[str, int]:
@@ -202,19 +224,17 @@ def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write])
     try:
         for write in writes:
             _ensure_table(con, write.table, write.relation, write.comments)
-            stray = con.execute(
-                f"SELECT count(*) FROM {write.relation} WHERE year IS DISTINCT FROM ?", [year]
-            ).fetchall()[0][0]
-            if stray:
-                raise ValueError(f"{write.table}: {stray} rows are not of year {year}")
+            if not write.filters_year:
+                stray = con.execute(
+                    f"SELECT count(*) FROM {write.relation} WHERE year IS DISTINCT FROM ?", [year]
+                ).fetchall()[0][0]
+                if stray:
+                    raise ValueError(f"{write.table}: {stray} rows are not of year {year}")
             execute(con, f"DELETE FROM {qualified(write.table)} WHERE year = ?", [year])
             pause_point("mid_transaction")
-            execute(
+            [(counts[write.table],)] = execute(
                 con, f"INSERT INTO {qualified(write.table)} BY NAME SELECT * FROM {write.relation}"
             )
-            counts[write.table] = con.execute(
-                f"SELECT count(*) FROM {qualified(write.table)} WHERE year = ?", [year]
-            ).fetchall()[0][0]
         execute(con, "COMMIT")
     except BaseException:
         # A failed write (a full disk) may have ended the transaction already; the error to

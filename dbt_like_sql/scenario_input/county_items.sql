@@ -1,4 +1,5 @@
 -- 县级指标 | staging.county_items of the scenario's counties (a plan changes no county item)
+-- materialized: view
 SELECT c.*
 FROM staging.county_items AS c
 WHERE EXISTS (

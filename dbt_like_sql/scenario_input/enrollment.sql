@@ -1,4 +1,5 @@
 -- 在校生 | staging.enrollment of the scenario's schools with students moved and classes added: k classes make a stage's oversized classes 0 if classes + k ≥ ceil(students / limit), else max(0, oversized − k); moved students keep classes, oversized classes and migrant pupils as they are (CONTRACT.md, plan)
+-- materialized: view
 WITH limits AS (
     SELECT
         year,

@@ -1,4 +1,5 @@
 -- 办学条件 | staging.facilities of the scenario's schools with their facilities added (school level: the split of DOMAIN.md §1 shares them among the school's sections)
+-- materialized: view
 WITH added AS (
     SELECT
         year,

@@ -1,4 +1,5 @@
 -- 音美专用教室 | staging.rooms of the scenario's schools, and one row per music or art room added, of the G3 standard floor area for the school's building year unless the addition gives its area
+-- materialized: view
 WITH limits AS (
     SELECT
         year,

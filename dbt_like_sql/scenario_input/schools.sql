@@ -1,4 +1,5 @@
 -- 学校名录 | staging.schools of the counties the scenario covers (those with additions)
+-- materialized: view
 SELECT s.*
 FROM staging.schools AS s
 WHERE EXISTS (

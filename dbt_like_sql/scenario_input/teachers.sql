@@ -1,4 +1,5 @@
 -- 专任教师 | staging.teachers of the scenario's schools, and one row per teacher added: a planned hire has only the code that makes it count for the indicator its action names (reference.teacher_counts), and no id, certificate, training hours or rotation, so it is no teacher of G9, G11 or G12
+-- materialized: view
 WITH counting AS (
     SELECT year, indicator, stage, code_set, min(code) AS code
     FROM reference.teacher_counts
