@@ -5,7 +5,8 @@ resource rᵢ, values xᵢ = per·rᵢ/nᵢ, and the student-weighted CV of §1,
 L. Each unit k (a section for teachers, a school for facilities) may be raised by aₖ ≥ 0 at cost
 cₖ per unit, adding aₖ·share to each section it raises. Minimise Σ cₖ·aₖ subject to S ≤ L·X̄:
 X̄ and every xᵢ are affine in a, so this is one second-order-cone constraint and the continuous
-problem is convex. Clarabel (through cvxpy) solves it. Integer units (teachers, rooms) are then
+problem is convex. Clarabel solves it (called directly: cvxpy's compilation of a problem
+of twenty sections took ten times Clarabel's solve). Integer units (teachers, rooms) are then
 rounded up (and, in small or hard cases, also down) and the CV is checked again with plain numpy;
 a rounded plan still over the limit gets whole units added one at a time where they lower the CV
 most per yuan, and the cheapest plan that passes is kept. A continuous plan over the limit by the
@@ -19,11 +20,11 @@ per student or teachers per 100) and however far over the limit the CV is.
 """
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sparse
 
 TRIES = 6  # solves per problem: the first at the limit, then at tightened limits
 SOLVER_TOLERANCE = 1e-10  # feasibility and gap; a tenth of the 9-decimal comparison step
@@ -31,7 +32,19 @@ INTEGER_SLACK = 1e-6  # a solver's 2.0000001 teachers is 2, not 3
 NEGLIGIBLE = 1e-9  # a continuous addition below this fraction of the total resource is noise
 REPAIR_STEPS = 200  # whole units a rounded plan may receive on top, one at a time
 ROUND_DOWN_UNITS = 10  # rounding down is also tried when at most this many units were rounded
-SOLVED = ("optimal", "optimal_inaccurate")  # cvxpy statuses accepted: plans are checked
+SOLVED = ("optimal", "optimal_inaccurate")  # accepted: every plan is checked with numpy
+# Clarabel's statuses in cvxpy's words (its clarabel_conif.STATUS_MAP), as the warehouse's
+# `method` column has always written them.
+_STATUS = {
+    "Solved": "optimal",
+    "AlmostSolved": "optimal_inaccurate",
+    "PrimalInfeasible": "infeasible",
+    "AlmostPrimalInfeasible": "infeasible_inaccurate",
+    "DualInfeasible": "unbounded",
+    "AlmostDualInfeasible": "unbounded_inaccurate",
+    "MaxIterations": "user_limit",
+    "MaxTime": "user_limit",
+}
 
 
 @dataclass(frozen=True)
@@ -113,15 +126,9 @@ class _ConeProblem:
     """
 
     def __init__(self, students, resources, per, limit, units, decimals):
-        # Imported here: cvxpy and scipy take over a second to import, and most years have no
-        # CV over its limit after the needs, so most runs never build a problem.
-        import cvxpy as cp
-        import scipy.sparse as sparse
-
         self.students, self.resources, self.per = students, resources, per
         self.limit, self.units, self.decimals = limit, units, decimals
         self.total_resource = resources.sum()
-        weights = students / students.sum()
         rows, cols, shares = zip(
             *[(i, k, share) for k, unit in enumerate(units) for i, share in unit.raises],
             strict=True,
@@ -132,23 +139,10 @@ class _ConeProblem:
         self.sections_with_units = len(set(rows))
         self.costs = np.array([unit.cost for unit in units])
         _, _, self.cv_before = weighted_cv(students, self.values(np.zeros(len(units))))
-
         # One unit of the solver's variable u is R × the CV's excess over the limit.
         self.scale = self.total_resource * (self.cv_before - limit)
-        self.u = cp.Variable(len(units), nonneg=True)
-        self.target = cp.Parameter(nonneg=True, value=limit)
-        mean = cp.Variable()
-        added = (self.scale / self.total_resource) * (self.raise_matrix @ self.u)
-        scaled_values = (
-            resources / self.total_resource / weights + sparse.diags_array(1 / weights) @ added
-        )
-        self.cvxpy_problem = cp.Problem(
-            cp.Minimize((self.costs / self.costs.mean()) @ self.u),
-            [
-                mean == 1 + cp.sum(added),
-                cp.SOC(self.target * mean, cp.multiply(np.sqrt(weights), scaled_values - mean)),
-            ],
-        )
+        self.target = limit
+        self.u = np.zeros(len(units))
 
         self.tries = 0
         self.lower_bound = math.nan
@@ -157,27 +151,58 @@ class _ConeProblem:
         self.cv_after = self.cv_before
         self.passed = False
 
-    def solve(self) -> str:
-        """Solve at the current target; cvxpy's status, or why the solver failed."""
-        from cvxpy.error import SolverError
+    def _conic_form(self):
+        """min qᵀx s.t. Ax + s = b, s in the cones, over x = (u, ȳ): Clarabel's standard form.
 
+        Rows: ȳ − (scale/R)·Σᵢ(Mu)ᵢ = 1 (zero cone); u ≥ 0 (non-negative cone); and the
+        second-order cone (target·ȳ, √wᵢ·(yᵢ − ȳ)) with yᵢ = rᵢ/(R·wᵢ) + (scale/R)·(Mu)ᵢ/wᵢ,
+        where M is the raise matrix (section × unit shares).
+        """
+        import clarabel
+
+        sections, n = self.raise_matrix.shape
+        weights = self.students / self.students.sum()
+        root = np.sqrt(weights)
+        step = self.scale / self.total_resource
+        raised = self.raise_matrix.toarray() * step  # (Mu)ᵢ·scale/R = raised[i] @ u
+        a = np.zeros((1 + n + 1 + sections, n + 1))
+        b = np.zeros(1 + n + 1 + sections)
+        a[0, :n], a[0, n], b[0] = -raised.sum(axis=0), 1.0, 1.0
+        a[1 : n + 1, :n] = -np.eye(n)
+        a[n + 1, n] = -self.target
+        cone = slice(n + 2, n + 2 + sections)
+        a[cone, :n] = -(root / weights)[:, None] * raised
+        a[cone, n] = root
+        b[cone] = root * self.resources / (self.total_resource * weights)
+        q = np.append(self.costs / self.costs.mean(), 0.0)
+        cones = [
+            clarabel.ZeroConeT(1),
+            clarabel.NonnegativeConeT(n),
+            clarabel.SecondOrderConeT(1 + sections),
+        ]
+        return sparse.csc_matrix((n + 1, n + 1)), q, sparse.csc_matrix(a), b, cones
+
+    def solve(self) -> str:
+        """Solve at the current target: the status in cvxpy's words (as this module first
+        called Clarabel through cvxpy), or why the solver failed."""
+        import clarabel
+
+        settings = clarabel.DefaultSettings()
+        settings.verbose = False
+        settings.tol_feas = settings.tol_gap_abs = settings.tol_gap_rel = SOLVER_TOLERANCE
+        # One thread and the sequential factorisation: by default Clarabel may factor in
+        # parallel, and the last digits then depend on the machine's load, so a re-run of the
+        # same year would not give the same warehouse.
+        settings.direct_solve_method = "qdldl"
+        settings.max_threads = 1
         try:
-            with warnings.catch_warnings():  # "Solution may be inaccurate": the status says so
-                warnings.simplefilter("ignore", UserWarning)
-                self.cvxpy_problem.solve(
-                    solver="CLARABEL",
-                    tol_feas=SOLVER_TOLERANCE,
-                    tol_gap_abs=SOLVER_TOLERANCE,
-                    tol_gap_rel=SOLVER_TOLERANCE,
-                    # One thread and the sequential factorisation: by default Clarabel may
-                    # factor in parallel, and the last digits then depend on the machine's
-                    # load, so a re-run of the same year would not give the same warehouse.
-                    direct_solve_method="qdldl",
-                    max_threads=1,
-                )
-        except SolverError as error:
+            solution = clarabel.DefaultSolver(*self._conic_form(), settings).solve()
+        except Exception as error:  # clarabel raises plain exceptions on bad data
             return f"failed: {error}"
-        return self.cvxpy_problem.status
+        status = _STATUS.get(str(solution.status), "solver_error")
+        if status in SOLVED:
+            self.u = np.asarray(solution.x[: len(self.units)])
+        return status
 
     def values(self, amounts: np.ndarray) -> np.ndarray:
         return self.per * (self.resources + self.raise_matrix @ amounts) / self.students
@@ -187,14 +212,14 @@ class _ConeProblem:
         (then False)."""
         self.tries += 1
         if outcome not in SOLVED:
-            self.notes.append(f"clarabel {outcome} at limit {self.target.value:.9g}")
+            self.notes.append(f"clarabel {outcome} at limit {self.target:.9g}")
             return False
-        amounts = np.maximum(self.u.value, 0.0) * self.scale
+        amounts = np.maximum(self.u, 0.0) * self.scale
         if self.tries == 1:
             self.lower_bound = float(self.costs @ amounts)
             self.bound_is_sure = outcome == SOLVED[0]
         self.outcome = f"clarabel {outcome}"
-        self.plan_target = float(self.target.value)
+        self.plan_target = float(self.target)
         up, down = self._rounded(amounts, np.ceil), self._rounded(amounts, np.floor)
         plans = [self._repaired("rounded up", up)]
         # Rounding down and adding whole units back one at a time is often cheaper, at one step
@@ -258,7 +283,7 @@ class _ConeProblem:
             return False
         # Over by ε: aim 2ε lower (at least one comparison step) and solve again.
         excess = max(2 * (self.cv_after - self.limit), 10.0**-self.decimals)
-        self.target.value = max(self.target.value - excess, 0.0)
+        self.target = max(self.target - excess, 0.0)
         return True
 
     def additions(self) -> Additions:
