@@ -151,10 +151,14 @@ def query_dicts(warehouse: Path, sql: str, params=None) -> list[dict]:
 
 
 def snapshot_tables(path: Path, year: int | None = None) -> dict[str, list[tuple]]:
-    """Every table's rows (of one year, or all), sorted; ingestion times left out."""
+    """Every table's and view's rows (of one year, or all), sorted; ingestion times left out."""
     tables = [
         f"{s}.{t}"
-        for s, t in query(path, "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")
+        for s, t in query(
+            path,
+            "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL "
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal ORDER BY ALL",
+        )
     ]
     where = "" if year is None else f" WHERE year = {int(year)}"
     return {
