@@ -18,13 +18,15 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
   是 with an empty note; salaries 153 449 / 153 451.
 - 150105: one finance row rejected. 150106: two junior enrollment rows, two room rows and
   two finance rows rejected. 150107: a school without any teacher row. 150108: a teaching
-  point of 20 pupils, one class and one teacher, who rotated.
+  point of 20 pupils, one class and one teacher, who rotated. 150109: a school without
+  pupils or classes. 150110 and 150111: rotation shares a hair under 10 % and 20 %, which
+  take thousands of teachers to reach (tests/helpers.teachers).
 """
 
 import pytest
 
 from tests.guarantee_district import PASS_NUMBERS, compliant, county_items, rotate
-from tests.helpers import query_dicts, run_year, write_year
+from tests.helpers import query_dicts, run_year, teachers, write_year
 
 YEAR = 2024
 SCHOOL_EDGES, OTHER_HALVES, ROUNDING, ONES = "150101", "150102", "150103", "150104"
@@ -34,6 +36,7 @@ ONE_REJECTED, REJECTED_TWICE, NO_TEACHERS, TEACHING_POINT = (
     "150107",
     "150108",
 )
+NO_CLASSES, UNDER_10, UNDER_20 = "150109", "150110", "150111"
 FILES = ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")
 
 
@@ -142,6 +145,19 @@ def _rejected_twice():
     return _merge(parts)
 
 
+def _rotating(school_id, county, eligible, rotated, backbone_rotated):
+    """A compliant school of 500 pupils plus ``eligible`` teachers to rotate: the first
+    ``rotated`` of them rotated, of whom the first ``backbone_rotated`` county backbones."""
+    part = compliant(school_id, "小学", {"primary": 500}, county)
+    extra = teachers(school_id, "primary", backbone_rotated, "本科", "县级") + teachers(
+        school_id, "primary", eligible - backbone_rotated
+    )
+    for n, row in enumerate(extra):
+        row["rotation_eligible"], row["rotated"] = "是", "是" if n < rotated else "否"
+    part["teachers"] += extra
+    return part
+
+
 def district():
     one_rejected = [
         compliant("1501050001", "小学", {"primary": 500}, ONE_REJECTED),
@@ -161,6 +177,11 @@ def district():
             _rejected_twice(),
             _without(compliant("1501070001", "小学", {"primary": 500}, NO_TEACHERS), "teachers"),
             point,
+            compliant("1501090001", "小学", {"primary": 0}, NO_CLASSES, classes={"primary": 0}),
+            # 1000 / 10 009 = 9.991 % < 10 %; backbone 200 / 1000 = 20 %.
+            _rotating("1501100001", UNDER_10, eligible=10_009, rotated=1000, backbone_rotated=200),
+            # 5001 / 5001 = 100 %; backbone 1000 / 5001 = 19.996 % < 20 %.
+            _rotating("1501110001", UNDER_20, eligible=5001, rotated=5001, backbone_rotated=1000),
         ]
     )
     halves = {
@@ -205,7 +226,15 @@ def district():
         + _county(ONES, ones, empty_notes=["care_system", "monitoring_level3"])
         + [
             row
-            for county in (ONE_REJECTED, REJECTED_TWICE, NO_TEACHERS, TEACHING_POINT)
+            for county in (
+                ONE_REJECTED,
+                REJECTED_TWICE,
+                NO_TEACHERS,
+                TEACHING_POINT,
+                NO_CLASSES,
+                UNDER_10,
+                UNDER_20,
+            )
             for row in county_items(county, PASS_NUMBERS)
         ]
     )
@@ -451,3 +480,19 @@ def test_without_rooms_and_finance_files_their_items_are_not_judged(tmp_path):
             None,
             "missing: finance file (学校经费)",
         ), code
+
+
+def test_a_county_without_classes_has_no_share_of_standard_classes(warehouse):
+    g5 = item(warehouse, NO_CLASSES, "G5")  # 0 classes, 0 oversized: nothing fails
+    assert (g5["value"], g5["passed"]) == (None, True)
+
+
+def test_rotation_shares_a_hair_under_their_limits_fail(warehouse):
+    # 1000 × 100 / 10 009 = 9.991 % < 10 % (printed 9.99 %): fails on the share rotated.
+    g11 = item(warehouse, UNDER_10, "G11")
+    assert (g11["value"], g11["passed"]) == (pytest.approx(100_000 / 10_009), False)
+    assert g11["detail"] == "1000 / 10009 = 9.99% < 10%; 骨干教师 200 / 1000 = 20.00% ≥ 20%"
+    # 1000 × 100 / 5001 = 19.996 % < 20 %, printed 20.00 % yet below: fails on the backbones.
+    g11 = item(warehouse, UNDER_20, "G11")
+    assert (g11["value"], g11["passed"]) == (100.0, False)
+    assert g11["detail"] == "5001 / 5001 = 100.00% ≥ 10%; 骨干教师 1000 / 5001 = 20.00% < 20%"
