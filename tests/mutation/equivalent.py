@@ -152,6 +152,15 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
         "has_finance_row",
         "has_finance_row is computed in the schools CTE but no later step selects it: dead column",
     ),
+    (
+        "indicators.school_guarantee",
+        "nudge_number",
+        "0",
+        "1",
+        "THEN COALESCE(music_rooms_counted, 0) >= rooms_required AND",
+        "both counts are NULL together (a school without any room row), so the other kind's "
+        "COALESCE(…, 0) still fails g3 when a room is required, and both pass when none is",
+    ),
     *[
         ("marts.county_compliance", op, before, after, "has_county", _HAS_COUNTY_UNUSED)
         for op, before, after in [
