@@ -423,7 +423,12 @@ def test_a_county_without_teachers_rotates_none(warehouse):
     row = school(warehouse, "1501070001")
     counts = ("teachers", "teachers_under_training_hours", "teachers_uncertified")
     assert [row[c] for c in counts] == [0, 0, 0]
-    # No teacher, no share of trained or certified teachers (0 / 0 is no figure).
+    # No teacher, no share of trained or certified teachers (0 / 0 is no figure): the detail
+    # says so with a dash instead of vanishing.
+    assert item(warehouse, NO_TEACHERS, "G9")["detail"] == "0 / 0 = — 的专任教师完成 360 学时"
+    assert item(warehouse, NO_TEACHERS, "G12")["detail"] == (
+        "专任教师 0 人, 持有教师资格证 0 人, 持证率 —"
+    )
     assert (
         item(warehouse, NO_TEACHERS, "G9")["value"],
         item(warehouse, NO_TEACHERS, "G12")["value"],
@@ -444,8 +449,13 @@ def test_a_teaching_point_with_one_class_and_one_teacher(warehouse):
     for code, want in expected.items():
         row = item(warehouse, TEACHING_POINT, code)
         assert (row["value"], row["passed"], row["detail"]) == want, code
-    # 20 // 45 → 1 class, not oversized: 1 / 1 = 100 %.
-    assert item(warehouse, TEACHING_POINT, "G5")["value"] == 100.0
+    # 20 // 45 → 1 class, not oversized: 1 / 1 = 100 %; no junior class, so no junior share.
+    g5 = item(warehouse, TEACHING_POINT, "G5")
+    assert (g5["value"], g5["detail"]) == (
+        100.0,
+        "小学班级 1 个, 标准班额 1 个, 占比 100.0%; 初中班级 0 个, 标准班额 0 个, 占比 —; "
+        "0 所学校有超标准班额",
+    )
     # A teaching point is no school of G3 and G4: none of 0 schools fails, no share is shown.
     for code in ("G3", "G4"):
         row = item(warehouse, TEACHING_POINT, code)
