@@ -495,6 +495,10 @@ def test_without_rooms_and_finance_files_their_items_are_not_judged(tmp_path):
 def test_a_county_without_classes_has_no_share_of_standard_classes(warehouse):
     g5 = item(warehouse, NO_CLASSES, "G5")  # 0 classes, 0 oversized: nothing fails
     assert (g5["value"], g5["passed"]) == (None, True)
+    assert g5["detail"] == (
+        "小学班级 0 个, 标准班额 0 个, 占比 —; 初中班级 0 个, 标准班额 0 个, 占比 —; "
+        "0 所学校有超标准班额"
+    )
 
 
 def test_rotation_shares_a_hair_under_their_limits_fail(warehouse):
