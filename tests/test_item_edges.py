@@ -510,3 +510,8 @@ def test_rotation_shares_a_hair_under_their_limits_fail(warehouse):
     g11 = item(warehouse, UNDER_20, "G11")
     assert (g11["value"], g11["passed"]) == (100.0, False)
     assert g11["detail"] == "5001 / 5001 = 100.00% ≥ 10%; 骨干教师 1000 / 5001 = 20.00% < 20%"
+
+
+def test_g5_is_met_by_a_school_without_oversized_classes(warehouse):
+    row = school(warehouse, "1501010001")  # 12 primary classes, 0 oversized
+    assert (row["primary_oversized"], row["junior_oversized"], row["g5_met"]) == (0, 0, True)
