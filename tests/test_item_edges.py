@@ -273,7 +273,10 @@ def test_rooms_are_counted_by_kind_and_a_school_without_rooms_has_none(warehouse
     assert [row[c] for c in rooms] == [0, 0, 0, 0]
     assert (row["rooms_required"], row["g3_met"]) == (1, False)
     # 0 classes: ceil(0 / 12) = 0, but a school needs at least 1 of each (setting "one").
-    assert school(warehouse, "1501010006")["rooms_required"] == 1
+    row = school(warehouse, "1501010006")
+    assert row["rooms_required"] == 1
+    # 0 pupils: no migrant share (0 / 0), so no "more than 50 %" exception: limit 2000.
+    assert (row["migrant_share_pct"], row["size_limit"]) == (None, 2000)
 
 
 def test_the_lower_room_floors_still_apply_to_a_school_built_in_2016(warehouse):
