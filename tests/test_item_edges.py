@@ -10,8 +10,9 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
 - 150101: the school-by-school edges (schools 001–011); the figures teacher_avg_salary,
   nearby_enrollment_primary_pct, hs_quota_allocated, migrant_in_public, disabled_enrolled and
   monitoring_difference_rate missing.
-- 150102: the other halves missing: civil_servant_avg_salary, nearby_enrollment_junior_pct,
-  hs_quota_total, migrant_eligible, disabled_children, monitoring_level3.
+- 150102: a junior school beside a primary one; the other halves missing:
+  civil_servant_avg_salary, nearby_enrollment_junior_pct, hs_quota_total, migrant_eligible,
+  disabled_children, monitoring_level3.
 - 150103: care_system and hs_quota_rural missing; 1899 of 2000 disabled children enrolled;
   salaries 153 451 / 153 449.
 - 150104: every ratio of county figures 1 / 1; care_system and monitoring_level3 answered
@@ -171,6 +172,7 @@ def district():
         [
             _school_edges(),
             compliant("1501020001", "小学", {"primary": 500}, OTHER_HALVES),
+            compliant("1501020002", "初中", {"junior": 600}, OTHER_HALVES),
             compliant("1501030001", "小学", {"primary": 500}, ROUNDING),
             compliant("1501040001", "小学", {"primary": 500}, ONES),
             *one_rejected,
@@ -532,3 +534,12 @@ def test_rotation_shares_a_hair_under_their_limits_fail(rotation_warehouse):
 def test_g5_is_met_by_a_school_without_oversized_classes(warehouse):
     row = school(warehouse, "1501010001")  # 12 primary classes, 0 oversized
     assert (row["primary_oversized"], row["junior_oversized"], row["g5_met"]) == (0, 0, True)
+
+
+def test_a_junior_school_has_no_primary_classes_rather_than_unknown_ones(warehouse):
+    # 600 // 45 = 13 junior classes, no primary stage: 0 primary classes, not NULL, so its
+    # rooms (ceil(13 / 12) = 2) and its G5 are judged.
+    row = school(warehouse, "1501020002")
+    classes = ("primary_classes", "primary_oversized", "junior_classes", "junior_oversized")
+    assert [row[c] for c in classes] == [0, 0, 13, 0]
+    assert (row["rooms_required"], row["g3_met"], row["g5_met"]) == (2, True, True)
