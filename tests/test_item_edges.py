@@ -543,3 +543,10 @@ def test_a_junior_school_has_no_primary_classes_rather_than_unknown_ones(warehou
     classes = ("primary_classes", "primary_oversized", "junior_classes", "junior_oversized")
     assert [row[c] for c in classes] == [0, 0, 13, 0]
     assert (row["rooms_required"], row["g3_met"], row["g5_met"]) == (2, True, True)
+
+
+def test_a_county_whose_teachers_are_none_eligible_rotates_0_of_0(warehouse):
+    # 150104's teachers are all rotation_eligible 否: 0 / 0 eligible, 0 / 0 backbones.
+    g11 = item(warehouse, ONES, "G11")
+    assert (g11["value"], g11["passed"]) == (None, False)
+    assert g11["detail"] == "0 / 0 = 0.00% < 10%; 骨干教师 0 / 0 = 0.00% < 20%"
