@@ -1,6 +1,8 @@
 """The bundled sample end to end: the warehouse agrees with an independent oracle, every status
 class and a failing CV appear, and 2024 reproduces the figures seed 002 publishes."""
 
+from collections import Counter
+
 import pytest
 
 from assets.resources import DEFAULT_INPUT
@@ -198,3 +200,19 @@ def test_2024_plan_fixes_everything_but_school_size(warehouse):
         warehouse, "SELECT count(*) FROM plan.school_compliance WHERE year = 2024 AND NOT complies"
     )
     assert below == [(0,)]
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_rooms_are_counted_in_their_own_year(warehouse, year):
+    # The sample's schools are in all three years: a room row matched to every year's copy of
+    # its school would count twice in 2023 and three times in 2024.
+    rows = oracle.read_file(DEFAULT_INPUT / str(year), "rooms")
+    reported = Counter((r["school_id"], r["room_type"]) for r in rows)
+    counted = query(
+        warehouse,
+        "SELECT school_id, music_rooms, art_rooms FROM indicators.school_guarantee WHERE year = ?",
+        [year],
+    )
+    assert counted and sum(reported.values()) > 0
+    for school_id, music, art in counted:
+        assert (music, art) == (reported[school_id, "music"], reported[school_id, "art"]), school_id

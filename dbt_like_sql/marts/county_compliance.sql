@@ -332,11 +332,14 @@ computed AS (
         CASE WHEN c.enrollment_rows = 0 THEN si.primary_oversized + si.junior_oversized = 0 END,
         CASE
             WHEN c.enrollment_rows > 0 THEN printf('incomplete: %d rejected rows in schools or enrollment', c.enrollment_rows)
-            ELSE printf('小学班级 %d 个, 标准班额 %d 个, 占比 %.1f%%; 初中班级 %d 个, 标准班额 %d 个, 占比 %.1f%%; %d 所学校有超标准班额',
+            -- A stage without classes has no share: '—', not a NULL that blanks the detail.
+            ELSE printf('小学班级 %d 个, 标准班额 %d 个, 占比 %s; 初中班级 %d 个, 标准班额 %d 个, 占比 %s; %d 所学校有超标准班额',
                 si.primary_classes, si.primary_classes - si.primary_oversized,
-                (si.primary_classes - si.primary_oversized) * 100.0 / nullif(si.primary_classes, 0),
+                coalesce(printf('%.1f%%', (si.primary_classes - si.primary_oversized) * 100.0
+                    / nullif(si.primary_classes, 0)), '—'),
                 si.junior_classes, si.junior_classes - si.junior_oversized,
-                (si.junior_classes - si.junior_oversized) * 100.0 / nullif(si.junior_classes, 0),
+                coalesce(printf('%.1f%%', (si.junior_classes - si.junior_oversized) * 100.0
+                    / nullif(si.junior_classes, 0)), '—'),
                 si.g5_failing_schools)
         END
     FROM county AS c
@@ -397,8 +400,9 @@ computed AS (
         CASE WHEN c.teacher_rows = 0 THEN si.teachers_under_hours = 0 END,
         CASE
             WHEN c.teacher_rows > 0 THEN printf('incomplete: %d rejected rows in schools or teachers', c.teacher_rows)
-            ELSE printf('%d / %d = %.2f%% 的专任教师完成 %.0f 学时', si.teachers - si.teachers_under_hours,
-                si.teachers, (si.teachers - si.teachers_under_hours) * 100.0 / nullif(si.teachers, 0), c.min_training_hours)
+            ELSE printf('%d / %d = %s 的专任教师完成 %.0f 学时', si.teachers - si.teachers_under_hours,
+                si.teachers, coalesce(printf('%.2f%%', (si.teachers - si.teachers_under_hours) * 100.0
+                    / nullif(si.teachers, 0)), '—'), c.min_training_hours)
                 || coalesce('; 未完成(人数): ' || si.g9_failing, '')
         END
     FROM county AS c
@@ -432,9 +436,10 @@ computed AS (
         CASE WHEN c.teacher_rows = 0 THEN si.teachers_uncertified = 0 END,
         CASE
             WHEN c.teacher_rows > 0 THEN printf('incomplete: %d rejected rows in schools or teachers', c.teacher_rows)
-            ELSE printf('专任教师 %d 人, 持有教师资格证 %d 人, 持证率 %.2f%%', si.teachers,
+            ELSE printf('专任教师 %d 人, 持有教师资格证 %d 人, 持证率 %s', si.teachers,
                 si.teachers - si.teachers_uncertified,
-                (si.teachers - si.teachers_uncertified) * 100.0 / nullif(si.teachers, 0))
+                coalesce(printf('%.2f%%', (si.teachers - si.teachers_uncertified) * 100.0
+                    / nullif(si.teachers, 0)), '—'))
                 || coalesce('; 无证(人数): ' || si.g12_failing, '')
         END
     FROM county AS c

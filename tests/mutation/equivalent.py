@@ -19,6 +19,15 @@ _ONE_CODE_SET = (
     "the shipped teacher_counts draws each of the three teacher indicators from one code set, "
     "used by no other indicator: the other condition only guards a province's override"
 )
+_HAS_COUNTY_UNUSED = (
+    "has_county is carried into the county CTE but no item reads it (a missing county file "
+    "shows as missing county items): dead column"
+)
+_UNKNOWN_ONLY_WITHOUT_FINANCE = (
+    "school_guarantee sets g6_met / g7_met for every school they apply to whenever the finance "
+    "file is loaded, so g6_unknown / g7_unknown is true only when has_finance is false, which "
+    "the same CASE already tests"
+)
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
         "marts.coefficients",
@@ -134,6 +143,122 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
         "1.1",
         "COALESCE(CAST(w.weight",
         _SINGLE_STAGE,
+    ),
+    (
+        "indicators.school_guarantee",
+        "drop_not",
+        "NOT f.school_id IS NULL",
+        "f.school_id IS NULL",
+        "has_finance_row",
+        "has_finance_row is computed in the schools CTE but no later step selects it: dead column",
+    ),
+    (
+        "indicators.school_guarantee",
+        "nudge_number",
+        "0",
+        "1",
+        "THEN COALESCE(music_rooms_counted, 0) >= rooms_required AND",
+        "both counts are NULL together (a school without any room row), so the other kind's "
+        "COALESCE(…, 0) still fails g3 when a room is required, and both pass when none is",
+    ),
+    *[
+        ("marts.county_compliance", op, before, after, "has_county", _HAS_COUNTY_UNUSED)
+        for op, before, after in [
+            ("flip_comparison", "file_kind = 'county'", "file_kind <> 'county'"),
+            ("flip_comparison", "status = 'loaded'", "status <> 'loaded'"),
+            (
+                "drop_and_condition",
+                "file_kind = 'county' AND status = 'loaded'",
+                "(status = 'loaded')",
+            ),
+            (
+                "drop_and_condition",
+                "file_kind = 'county' AND status = 'loaded'",
+                "(file_kind = 'county')",
+            ),
+            (
+                "swap_min_max",
+                "BOOL_OR(CAST(file_kind = 'county' AND status = 'loaded' AS BOOLEAN))",
+                "BOOL_AND(CAST(file_kind = 'county' AND status = 'loaded' AS BOOLEAN))",
+            ),
+        ]
+    ],
+    (
+        "marts.county_compliance",
+        "drop_not",
+        "NOT g3_met IS NULL",
+        "g3_met IS NULL",
+        "school_items:",
+        "g3_schools is computed in school_items but no item reads it (G3 uses g3_applicable): "
+        "dead column",
+    ),
+    (
+        "marts.county_compliance",
+        "drop_and_condition",
+        "c.has_finance AND c.finance_rows = 0 AND NOT si.g7_unknown",
+        "c.has_finance AND c.finance_rows = 0",
+        "THEN si.g7_ok = si.g7_schools",
+        _UNKNOWN_ONLY_WITHOUT_FINANCE,
+    ),
+    (
+        "marts.county_compliance",
+        "drop_and_condition",
+        "c.has_finance AND c.finance_rows = 0 AND NOT si.g6_unknown",
+        "c.has_finance AND c.finance_rows = 0",
+        "THEN si.g6_ok = si.g6_schools",
+        _UNKNOWN_ONLY_WITHOUT_FINANCE,
+    ),
+    (
+        "marts.county_compliance",
+        "swap_min_max",
+        "BOOL_OR(CAST(g6_applies AND g6_met IS NULL AS BOOLEAN))",
+        "BOOL_AND(CAST(g6_applies AND g6_met IS NULL AS BOOLEAN))",
+        "g6_unknown",
+        _UNKNOWN_ONLY_WITHOUT_FINANCE,
+    ),
+    (
+        "marts.county_compliance",
+        "swap_min_max",
+        "BOOL_OR(CAST(school_type = 'special' AND g7_met IS NULL AS BOOLEAN))",
+        "BOOL_AND(CAST(school_type = 'special' AND g7_met IS NULL AS BOOLEAN))",
+        "g7_unknown",
+        _UNKNOWN_ONLY_WITHOUT_FINANCE,
+    ),
+    (
+        "marts.county_compliance",
+        "nudge_number",
+        "0",
+        "-1",
+        "NULLIF(si.q4_schools, 0)",
+        "with the finance file loaded every school has a q4_met, so q4_schools ≥ 1 wherever the "
+        "CASE computes the value (without it the value is NULL by has_finance); counts are never -1",
+    ),
+    (
+        "marts.county_compliance",
+        "nudge_number",
+        "0",
+        "-1",
+        "NULLIF(s.evaluated, 0) AS value",
+        "evaluated is count(*) of a county's sections: at least 1 when the join finds the county, "
+        "NULL when it does not; never 0 or -1",
+    ),
+    (
+        "marts.county_compliance",
+        "drop_coalesce_default",
+        "COALESCE(PRINTF('%.0f', funds_per_student_yuan), '无数据')",
+        "PRINTF('%.0f', funds_per_student_yuan)",
+        "FILTER(WHERE g7_met)",
+        "the list of passing special schools: g7_met is true only when funds_per_student_yuan "
+        "≥ 6000, so it is never NULL there",
+    ),
+    (
+        "marts.county_compliance",
+        "drop_coalesce_default",
+        "COALESCE(PRINTF('%.0f', public_funds_allocated_yuan), '无数据')",
+        "PRINTF('%.0f', public_funds_allocated_yuan)",
+        "FILTER(WHERE NOT g6_met)",
+        "allocated is NULL only for a school without a finance row, and then funds_required_yuan "
+        "(from the same row's standard) is NULL too: the whole entry is NULL either way",
     ),
 ]
 

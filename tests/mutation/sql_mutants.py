@@ -53,7 +53,7 @@ def _short(sql: str, width: int) -> str:
 CONTAINERS = (exp.Alias, exp.Where, exp.Join, exp.Having, exp.Filter, exp.If, exp.Window)
 
 
-def context(node: exp.Expression, width: int = 110) -> str:
+def context(node: exp.Expression, width: int = 240) -> str:
     """The CTE and the projection or condition a node sits in: a stable, readable address."""
     around, cte = None, node.find_ancestor(exp.CTE)
     ancestor = node.parent
