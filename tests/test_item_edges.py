@@ -22,6 +22,11 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
   point of 20 pupils, one class and one teacher, who rotated. 150109: a school without
   pupils or classes. 150110 and 150111: rotation shares a hair under 10 % and 20 %, which
   take thousands of teachers to reach (tests/helpers.teachers).
+- 150112: every share of county figures with a denominator of 0 (no disabled children, no
+  eligible migrant children, no quality high-school places, no junior cohort): met, with no
+  value (README, "A share of nobody").
+- 150113: a junior cohort of 1; 10 high-school places of which none allocated; two teachers
+  who rotated without being eligible.
 """
 
 import pytest
@@ -38,6 +43,7 @@ ONE_REJECTED, REJECTED_TWICE, NO_TEACHERS, TEACHING_POINT = (
     "150108",
 )
 NO_CLASSES, UNDER_10, UNDER_20 = "150109", "150110", "150111"
+NOBODY, ONE_ENTRANT = "150112", "150113"
 FILES = ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")
 
 
@@ -159,6 +165,27 @@ def _rotating(school_id, county, eligible, rotated, backbone_rotated):
     return part
 
 
+COHORT = [
+    "junior_entrants",
+    "junior_transfers_in",
+    "junior_resumed",
+    "junior_transfers_out",
+    "junior_suspended",
+    "junior_deaths",
+    "junior_graduates",
+]
+
+
+def _rotated_not_eligible(part):
+    """Its first two (backbone) teachers rotated, though not rotation_eligible, and no
+    teacher is eligible."""
+    for row in part["teachers"]:
+        row["rotation_eligible"], row["rotated"] = "否", "否"
+    for row in part["teachers"][:2]:
+        row["rotated"] = "是"
+    return part
+
+
 def district():
     one_rejected = [
         compliant("1501050001", "小学", {"primary": 500}, ONE_REJECTED),
@@ -180,6 +207,8 @@ def district():
             _without(compliant("1501070001", "小学", {"primary": 500}, NO_TEACHERS), "teachers"),
             point,
             compliant("1501090001", "小学", {"primary": 0}, NO_CLASSES, classes={"primary": 0}),
+            compliant("1501120001", "小学", {"primary": 500}, NOBODY),
+            _rotated_not_eligible(compliant("1501130001", "小学", {"primary": 500}, ONE_ENTRANT)),
         ]
     )
     halves = {
@@ -217,11 +246,36 @@ def district():
         "migrant_eligible": 1,
         "migrant_in_public": 1,
     }
+    nobody = PASS_NUMBERS | {
+        "disabled_children": 0,
+        "disabled_enrolled": 0,
+        "migrant_eligible": 0,
+        "migrant_in_public": 0,
+        "hs_quota_total": 0,
+        "hs_quota_allocated": 0,
+        "hs_quota_rural": 0,
+        # cohort: 0 + 0 + 0 − 0 − 0 − 0 = 0
+        **dict.fromkeys(COHORT, 0),
+    }
+    # cohort: 1 + 0 + 0 − 0 − 0 − 0 = 1, of whom 1 graduated.
+    one_entrant = (
+        PASS_NUMBERS
+        | dict.fromkeys(COHORT, 0)
+        | {
+            "junior_entrants": 1,
+            "junior_graduates": 1,
+            "hs_quota_total": 10,
+            "hs_quota_allocated": 0,
+            "hs_quota_rural": 0,
+        }
+    )
     files["county"] = (
         _county(SCHOOL_EDGES, PASS_NUMBERS, drop=halves[SCHOOL_EDGES])
         + _county(OTHER_HALVES, PASS_NUMBERS, drop=halves[OTHER_HALVES])
         + _county(ROUNDING, rounding, drop=["care_system", "hs_quota_rural"])
         + _county(ONES, ones, empty_notes=["care_system", "monitoring_level3"])
+        + _county(NOBODY, nobody)
+        + _county(ONE_ENTRANT, one_entrant)
         + [
             row
             for county in (
@@ -550,3 +604,45 @@ def test_a_county_whose_teachers_are_none_eligible_rotates_0_of_0(warehouse):
     g11 = item(warehouse, ONES, "G11")
     assert (g11["value"], g11["passed"]) == (None, False)
     assert g11["detail"] == "0 / 0 = 0.00% < 10%; 骨干教师 0 / 0 = 0.00% < 20%"
+
+
+def test_a_share_of_nobody_is_met_without_a_value(warehouse):
+    # No disabled child, no eligible migrant child, no quality high-school place, no junior
+    # cohort: nobody the item concerns was left out, so each item is met; its share 0 / 0 is
+    # no number (NULL, not 0 and not NaN) and the detail says why the item is met.
+    expected = {
+        "Q2": "0 / 0: 无适龄残疾儿童少年, 视为达标",
+        "G15": "关爱体系: 是 (care_system 证明材料); "
+        "随迁子女 0 / 0: 无符合条件的随迁子女, 视为达标",
+        "G14": "0 / 0: 无优质高中招生名额, 视为达标",
+        "Q1": "入学 + 转入 + 复学 − 转出 − 休学 − 死亡 = 0: "
+        "无初中入学学生, 视为达标 (公式: cohort)",
+    }
+    for code, detail in expected.items():
+        row = item(warehouse, NOBODY, code)
+        assert (row["value"], row["passed"], row["detail"]) == (None, True, detail), code
+    (verdict,) = query_dicts(
+        warehouse,
+        "SELECT verdict, incomplete_items FROM marts.county_verdict WHERE county_code = ?",
+        [NOBODY],
+    )
+    assert verdict["incomplete_items"] is None
+
+
+def test_a_cohort_of_one_and_places_none_allocated(warehouse):
+    # Q1: 1 / (1 + 0 + 0 − 0 − 0 − 0) = 100 %. G14: 0 / 10 = 0 % < 50 %, and the rural share
+    # of 0 allocated places is no number.
+    q1 = item(warehouse, ONE_ENTRANT, "Q1")
+    assert (q1["value"], q1["passed"]) == (100.0, True)
+    assert q1["detail"] == ("1 / (1 + 0 + 0 − 0 − 0 − 0) = 1 / 1 = 100.00% ≥ 95% (公式: cohort)")
+    g14 = item(warehouse, ONE_ENTRANT, "G14")
+    assert (g14["value"], g14["passed"]) == (0.0, False)
+    assert g14["detail"] == "0 / 10 = 0.00% < 50%; 分配到农村初中 0 / 0 = —"
+
+
+def test_teachers_rotated_without_being_eligible_are_no_share(warehouse):
+    # 2 rotated, both backbone, of 0 eligible: rotated / eligible is no number, so the 10 % is
+    # not reached (G11 asks that eligible teachers rotate) although 2 / 2 backbones is 100 %.
+    g11 = item(warehouse, ONE_ENTRANT, "G11")
+    assert (g11["value"], g11["passed"]) == (None, False)
+    assert g11["detail"] == "2 / 0 = 0.00% < 10%; 骨干教师 2 / 2 = 100.00% ≥ 20%"

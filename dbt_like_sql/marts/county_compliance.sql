@@ -122,9 +122,16 @@ figures AS (
     GROUP BY ALL
 ),
 
+-- The shares of county figures, each computed once. A share whose denominator is 0 concerns
+-- nobody (no high-school quota, no migrant children eligible, no disabled children): it is NULL,
+-- and its item is met when the numerator is given (README, "A share of nobody").
 county AS (
     SELECT c.*, f.* EXCLUDE (year, county_code), l.*  EXCLUDE (year), cfg.retention_formula,
-           ld.has_rooms, ld.has_finance, ld.has_county, rj.* EXCLUDE (year, county_code)
+           ld.has_rooms, ld.has_finance, ld.has_county, rj.* EXCLUDE (year, county_code),
+           f.quota_allocated * 100.0 / nullif(f.quota_total, 0) AS quota_pct,
+           f.quota_rural * 100.0 / nullif(f.quota_allocated, 0) AS quota_rural_pct,
+           f.migrant_in_public * 100.0 / nullif(f.migrant_eligible, 0) AS migrant_pct,
+           f.disabled_enrolled * 100.0 / nullif(f.disabled_children, 0) AS disabled_pct
     FROM counties AS c
     INNER JOIN limits AS l ON l.year = c.year
     INNER JOIN settings AS cfg ON cfg.year = c.year
@@ -462,43 +469,59 @@ computed AS (
     UNION ALL
     SELECT
         c.year, c.county_code, 'guarantee', 'G14', '优质高中招生名额分配比例',
-        c.quota_allocated * 100.0 / nullif(c.quota_total, 0), c.min_hs_quota,
-        c.quota_allocated * 100.0 / nullif(c.quota_total, 0) >= c.min_hs_quota,
+        c.quota_pct, c.min_hs_quota,
+        CASE WHEN c.quota_total = 0 AND c.quota_allocated IS NOT NULL THEN TRUE
+            ELSE c.quota_pct >= c.min_hs_quota END,
         CASE
             WHEN c.quota_allocated IS NULL OR c.quota_total IS NULL
                 THEN 'missing or rejected: county items hs_quota_total, hs_quota_allocated'
+            WHEN c.quota_total = 0
+                THEN printf('%.0f / 0: 无优质高中招生名额, 视为达标', c.quota_allocated)
             ELSE printf('%.0f / %.0f = %.2f%% %s %.0f%%', c.quota_allocated, c.quota_total,
-                c.quota_allocated * 100.0 / nullif(c.quota_total, 0),
-                CASE WHEN c.quota_allocated * 100.0 / nullif(c.quota_total, 0) >= c.min_hs_quota
-                    THEN '≥' ELSE '<' END, c.min_hs_quota)
-                || coalesce(printf('; 分配到农村初中 %.0f / %.0f = %.2f%%', c.quota_rural,
-                    c.quota_allocated, c.quota_rural * 100.0 / nullif(c.quota_allocated, 0)), '')
+                c.quota_pct, CASE WHEN c.quota_pct >= c.min_hs_quota THEN '≥' ELSE '<' END,
+                c.min_hs_quota)
+                || CASE WHEN c.quota_rural IS NULL THEN ''
+                    WHEN c.quota_allocated = 0 THEN printf('; 分配到农村初中 %.0f / 0 = —', c.quota_rural)
+                    ELSE printf('; 分配到农村初中 %.0f / %.0f = %.2f%%', c.quota_rural,
+                        c.quota_allocated, c.quota_rural_pct)
+                END
         END
     FROM county AS c
 
     UNION ALL
     SELECT
         c.year, c.county_code, 'guarantee', 'G15', '留守儿童关爱体系与随迁子女公办就读比例',
-        c.migrant_in_public * 100.0 / nullif(c.migrant_eligible, 0), c.min_migrant_public,
-        c.care_system AND c.migrant_in_public * 100.0 / nullif(c.migrant_eligible, 0) >= c.min_migrant_public,
+        c.migrant_pct, c.min_migrant_public,
+        c.care_system AND CASE WHEN c.migrant_eligible = 0 AND c.migrant_in_public IS NOT NULL
+            THEN TRUE ELSE c.migrant_pct >= c.min_migrant_public END,
         CASE
             WHEN c.care_system IS NULL OR c.migrant_in_public IS NULL OR c.migrant_eligible IS NULL
                 THEN 'missing or rejected: county items care_system, migrant_eligible, migrant_in_public'
-            ELSE printf('关爱体系: %s; 随迁子女 %.0f / %.0f = %.2f%% %s %.0f%%',
+            ELSE printf('关爱体系: %s; 随迁子女 %s',
                 CASE WHEN c.care_system THEN '是' ELSE '否' END || coalesce(' (' || nullif(c.care_note, '') || ')', ''),
-                c.migrant_in_public, c.migrant_eligible,
-                c.migrant_in_public * 100.0 / nullif(c.migrant_eligible, 0),
-                CASE WHEN c.migrant_in_public * 100.0 / nullif(c.migrant_eligible, 0) >= c.min_migrant_public
-                    THEN '≥' ELSE '<' END, c.min_migrant_public)
+                CASE WHEN c.migrant_eligible = 0
+                    THEN printf('%.0f / 0: 无符合条件的随迁子女, 视为达标', c.migrant_in_public)
+                    ELSE printf('%.0f / %.0f = %.2f%% %s %.0f%%', c.migrant_in_public,
+                        c.migrant_eligible, c.migrant_pct,
+                        CASE WHEN c.migrant_pct >= c.min_migrant_public THEN '≥' ELSE '<' END,
+                        c.min_migrant_public)
+                END)
         END
     FROM county AS c
 
     UNION ALL
     SELECT
         c.year, c.county_code, 'quality', 'Q1', '初中三年巩固率',
-        q.retention, c.min_retention, q.retention >= c.min_retention,
+        q.retention, c.min_retention,
+        CASE WHEN q.denominator = 0 AND q.numerator IS NOT NULL THEN TRUE
+            ELSE q.retention >= c.min_retention END,
         CASE
-            WHEN q.retention IS NULL THEN 'missing or rejected: county items junior_entrants … junior_graduates'
+            WHEN q.numerator IS NULL OR q.denominator IS NULL
+                THEN 'missing or rejected: county items junior_entrants … junior_graduates'
+            WHEN q.denominator = 0
+                THEN printf('%s = 0: 无初中入学学生, 视为达标 (公式: %s)',
+                    CASE WHEN c.retention_formula = 'graduates_adjusted' THEN '入学 − 死亡'
+                        ELSE '入学 + 转入 + 复学 − 转出 − 休学 − 死亡' END, c.retention_formula)
             WHEN c.retention_formula = 'graduates_adjusted'
                 THEN printf('(%.0f − %.0f + %.0f) / (%.0f − %.0f) = %.2f%% %s %.0f%% (公式: graduates_adjusted)',
                     c.graduates, c.transfers_in, c.transfers_out, c.entrants, c.deaths, q.retention,
@@ -514,24 +537,29 @@ computed AS (
             c.entrants + c.transfers_in + c.resumed - c.transfers_out - c.suspended - c.deaths
                 AS cohort,
             CASE c.retention_formula
-                WHEN 'graduates_adjusted' THEN (c.graduates - c.transfers_in + c.transfers_out)
-                    * 100.0 / nullif(c.entrants - c.deaths, 0)
-                ELSE c.graduates * 100.0 / nullif(cohort, 0)
-            END AS retention
+                WHEN 'graduates_adjusted' THEN c.entrants - c.deaths ELSE cohort
+            END AS denominator,
+            CASE c.retention_formula
+                WHEN 'graduates_adjusted' THEN c.graduates - c.transfers_in + c.transfers_out
+                ELSE c.graduates
+            END AS numerator,
+            numerator * 100.0 / nullif(denominator, 0) AS retention
     ) AS q
 
     UNION ALL
     SELECT
         c.year, c.county_code, 'quality', 'Q2', '残疾儿童少年入学率',
-        c.disabled_enrolled * 100.0 / nullif(c.disabled_children, 0), c.min_disabled,
-        c.disabled_enrolled * 100.0 / nullif(c.disabled_children, 0) >= c.min_disabled,
+        c.disabled_pct, c.min_disabled,
+        CASE WHEN c.disabled_children = 0 AND c.disabled_enrolled IS NOT NULL THEN TRUE
+            ELSE c.disabled_pct >= c.min_disabled END,
         CASE
             WHEN c.disabled_enrolled IS NULL OR c.disabled_children IS NULL
                 THEN 'missing or rejected: county items disabled_children, disabled_enrolled'
+            WHEN c.disabled_children = 0
+                THEN printf('%.0f / 0: 无适龄残疾儿童少年, 视为达标', c.disabled_enrolled)
             ELSE printf('%.0f / %.0f = %.2f%% %s %.0f%%', c.disabled_enrolled, c.disabled_children,
-                c.disabled_enrolled * 100.0 / nullif(c.disabled_children, 0),
-                CASE WHEN c.disabled_enrolled * 100.0 / nullif(c.disabled_children, 0) >= c.min_disabled
-                    THEN '≥' ELSE '<' END, c.min_disabled)
+                c.disabled_pct, CASE WHEN c.disabled_pct >= c.min_disabled THEN '≥' ELSE '<' END,
+                c.min_disabled)
         END
     FROM county AS c
 
