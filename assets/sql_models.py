@@ -36,6 +36,7 @@ from assets.warehouse import Write, replace_view, replace_year
 SQL_DIR = Path(__file__).resolve().parent.parent / "dbt_like_sql"
 TEMPLATES = "scenario_input"  # the scenarios' input tables, instantiated once per scenario
 _COLUMN_COMMENT = re.compile(r"^--\s*([a-z_0-9]+):\s*(.+)$")
+_HEADER_SETTINGS = {"materialized"}  # header lines that set how a model is built, not comments
 
 
 @dataclass(frozen=True)
@@ -71,35 +72,36 @@ class SqlModel:
         return hashlib.sha256(self.sql.encode()).hexdigest()[:12]
 
     @cached_property
-    def comments(self) -> dict[str, str]:
-        """'' → the table's comment, column → its comment, from the leading ``--`` lines."""
+    def _header(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The leading ``--`` lines, read once: (comments, header settings)."""
         comments: dict[str, str] = {}
+        settings: dict[str, str] = {}
         for line in self.sql.splitlines():
             if not line.startswith("--"):
                 break
             match = _COLUMN_COMMENT.match(line)
-            if match and match.group(1) == "materialized":
-                continue
-            if match and comments:
+            if match and match.group(1) in _HEADER_SETTINGS:
+                settings[match.group(1)] = match.group(2).strip()
+            elif match and comments:
                 comments[match.group(1)] = match.group(2).strip()
             elif not comments:
                 comments[""] = self.label + line.removeprefix("--").strip()
-        return comments
+        return comments, settings
 
-    @cached_property
+    @property
+    def comments(self) -> dict[str, str]:
+        """'' → the table's comment, column → its comment, from the leading ``--`` lines."""
+        return self._header[0]
+
+    @property
     def materialized(self) -> str:
         """'table' (the rows of each year stored), or 'view' from a ``-- materialized: view``
         header line: the query stored, computed when read (the scenarios' inputs, which are
         staging plus a few additions: a copy of 10 M teachers per scenario would cost seconds)."""
-        for line in self.sql.splitlines():
-            if not line.startswith("--"):
-                break
-            match = _COLUMN_COMMENT.match(line)
-            if match and match.group(1) == "materialized":
-                if match.group(2).strip() not in ("table", "view"):
-                    raise ValueError(f"{self.source}: materialized is 'table' or 'view'")
-                return match.group(2).strip()
-        return "table"
+        kind = self._header[1].get("materialized", "table")
+        if kind not in ("table", "view"):
+            raise ValueError(f"{self.source}: materialized is 'table' or 'view'")
+        return kind
 
     @cached_property
     def dependencies(self) -> list[str]:
