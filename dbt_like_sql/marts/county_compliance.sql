@@ -205,7 +205,7 @@ school_items AS (
         count(*) FILTER (WHERE g6_met) AS g6_ok,
         bool_or(g6_applies AND g6_met IS NULL) AS g6_unknown,
         string_agg(school_name || ' ' || coalesce(printf('%.0f', public_funds_allocated_yuan), '无数据')
-            || ' < ' || printf('%.0f', funds_required_yuan), '、' ORDER BY school_id)
+            || ' < ' || coalesce(printf('%.0f', funds_required_yuan), '无数据'), '、' ORDER BY school_id)
             FILTER (WHERE NOT g6_met) AS g6_failing,
         count(*) FILTER (WHERE school_type = 'special') AS g7_schools,
         count(*) FILTER (WHERE g7_met) AS g7_ok,
