@@ -159,7 +159,6 @@ schools AS (
         rc.art_rooms,
         rc.music_rooms_counted,
         rc.art_rooms_counted,
-        f.school_id IS NOT NULL AS has_finance_row,
         f.public_funds_budget_yuan,
         f.public_funds_allocated_yuan,
         f.per_student_standard_yuan,

@@ -81,8 +81,7 @@ loaded AS (
     SELECT
         year,
         bool_or(file_kind = 'rooms' AND status = 'loaded') AS has_rooms,
-        bool_or(file_kind = 'finance' AND status = 'loaded') AS has_finance,
-        bool_or(file_kind = 'county' AND status = 'loaded') AS has_county
+        bool_or(file_kind = 'finance' AND status = 'loaded') AS has_finance
     FROM audit.source_files
     GROUP BY year
 ),
@@ -127,7 +126,7 @@ figures AS (
 -- and its item is met when the numerator is given (README, "A share of nobody").
 county AS (
     SELECT c.*, f.* EXCLUDE (year, county_code), l.*  EXCLUDE (year), cfg.retention_formula,
-           ld.has_rooms, ld.has_finance, ld.has_county, rj.* EXCLUDE (year, county_code),
+           ld.has_rooms, ld.has_finance, rj.* EXCLUDE (year, county_code),
            f.quota_allocated * 100.0 / nullif(f.quota_total, 0) AS quota_pct,
            f.quota_rural * 100.0 / nullif(f.quota_allocated, 0) AS quota_rural_pct,
            f.migrant_in_public * 100.0 / nullif(f.migrant_eligible, 0) AS migrant_pct,
@@ -186,7 +185,6 @@ school_items AS (
     SELECT
         year,
         county_code,
-        count(*) FILTER (WHERE g3_met IS NOT NULL) AS g3_schools,
         count(*) FILTER (WHERE g3_met) AS g3_ok,
         count(*) FILTER (WHERE rooms_required IS NOT NULL) AS g3_applicable,
         string_agg(school_name || '(音乐 ' || music_rooms_counted || '/' || rooms_required

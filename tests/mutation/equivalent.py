@@ -19,10 +19,6 @@ _ONE_CODE_SET = (
     "the shipped teacher_counts draws each of the three teacher indicators from one code set, "
     "used by no other indicator: the other condition only guards a province's override"
 )
-_HAS_COUNTY_UNUSED = (
-    "has_county is carried into the county CTE but no item reads it (a missing county file "
-    "shows as missing county items): dead column"
-)
 _UNKNOWN_ONLY_WITHOUT_FINANCE = (
     "school_guarantee sets g6_met / g7_met for every school they apply to whenever the finance "
     "file is loaded, so g6_unknown / g7_unknown is true only when has_finance is false, which "
@@ -146,51 +142,12 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     ),
     (
         "indicators.school_guarantee",
-        "drop_not",
-        "NOT f.school_id IS NULL",
-        "f.school_id IS NULL",
-        "has_finance_row",
-        "has_finance_row is computed in the schools CTE but no later step selects it: dead column",
-    ),
-    (
-        "indicators.school_guarantee",
         "nudge_number",
         "0",
         "1",
         "THEN COALESCE(music_rooms_counted, 0) >= rooms_required AND",
         "both counts are NULL together (a school without any room row), so the other kind's "
         "COALESCE(…, 0) still fails g3 when a room is required, and both pass when none is",
-    ),
-    *[
-        ("marts.county_compliance", op, before, after, "has_county", _HAS_COUNTY_UNUSED)
-        for op, before, after in [
-            ("flip_comparison", "file_kind = 'county'", "file_kind <> 'county'"),
-            ("flip_comparison", "status = 'loaded'", "status <> 'loaded'"),
-            (
-                "drop_and_condition",
-                "file_kind = 'county' AND status = 'loaded'",
-                "(status = 'loaded')",
-            ),
-            (
-                "drop_and_condition",
-                "file_kind = 'county' AND status = 'loaded'",
-                "(file_kind = 'county')",
-            ),
-            (
-                "swap_min_max",
-                "BOOL_OR(CAST(file_kind = 'county' AND status = 'loaded' AS BOOLEAN))",
-                "BOOL_AND(CAST(file_kind = 'county' AND status = 'loaded' AS BOOLEAN))",
-            ),
-        ]
-    ],
-    (
-        "marts.county_compliance",
-        "drop_not",
-        "NOT g3_met IS NULL",
-        "g3_met IS NULL",
-        "school_items:",
-        "g3_schools is computed in school_items but no item reads it (G3 uses g3_applicable): "
-        "dead column",
     ),
     (
         "marts.county_compliance",
