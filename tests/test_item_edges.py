@@ -29,8 +29,11 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
   who rotated without being eligible.
 """
 
+import duckdb
+import openpyxl
 import pytest
 
+from reports.build import write_reports
 from tests.guarantee_district import PASS_NUMBERS, compliant, county_items, rotate
 from tests.helpers import query_dicts, run_year, teachers, write_year
 
@@ -651,3 +654,14 @@ def test_teachers_rotated_without_being_eligible_are_no_share(warehouse):
     g11 = item(warehouse, ONE_ENTRANT, "G11")
     assert (g11["value"], g11["passed"]) == (None, False)
     assert g11["detail"] == "2 / 0 = 0.00% < 10%; 骨干教师 2 / 2 = 100.00% ≥ 20%"
+
+
+def test_the_report_of_a_county_of_nobody_says_why_its_items_are_met(warehouse, tmp_path):
+    # The page and the workbook carry the detail of an item met with no value, not a blank.
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        paths = write_reports(con, YEAR, tmp_path, county=NOBODY)
+    page = next(p for p in paths if p.suffix == ".html").read_text(encoding="utf-8")
+    assert "无适龄残疾儿童少年, 视为达标" in page
+    book = openpyxl.load_workbook(next(p for p in paths if p.suffix == ".xlsx"))
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert "0 / 0: 无优质高中招生名额, 视为达标" in cells
