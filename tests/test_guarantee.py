@@ -176,7 +176,11 @@ def test_county_figure_items_at_their_boundaries(warehouse):
     assert g14["detail"] == "2000 / 4000 = 50.00% ≥ 50%; 分配到农村初中 1200 / 2000 = 60.00%"
     assert item(warehouse, g.FAIL, "G14")["passed"] is False
     # G15 1700 / 2000 = 85 % passes, 1699 / 2000 = 84.95 % fails.
-    assert item(warehouse, g.PASS, "G15")["value"] == 85.0
+    g15 = item(warehouse, g.PASS, "G15")
+    assert (g15["value"], g15["passed"]) == (85.0, True)
+    assert g15["detail"] == (
+        "关爱体系: 是 (care_system 证明材料); 随迁子女 1700 / 2000 = 85.00% ≥ 85%"
+    )
     assert item(warehouse, g.FAIL, "G15")["passed"] is False
     # Q1 950 / (1000 + 30 + 10 − 25 − 14 − 1) = 950 / 1000 = 95.00 % passes; 949 fails.
     q1 = item(warehouse, g.PASS, "Q1")
@@ -186,6 +190,7 @@ def test_county_figure_items_at_their_boundaries(warehouse):
     assert item(warehouse, g.FAIL, "Q1")["passed"] is False
     # Q2 190 / 200 = 95 % passes, 189 / 200 = 94.5 % fails.
     assert item(warehouse, g.PASS, "Q2")["passed"] and not item(warehouse, g.FAIL, "Q2")["passed"]
+    assert item(warehouse, g.PASS, "Q2")["detail"] == "190 / 200 = 95.00% ≥ 95%"
     # Q9 difference rate 0.149 < 0.15 passes; 0.15 is not below 0.15.
     assert item(warehouse, g.PASS, "Q9")["passed"] and not item(warehouse, g.FAIL, "Q9")["passed"]
     # Recognition 85 % passes; 84.99 % fails.
