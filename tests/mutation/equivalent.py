@@ -26,6 +26,15 @@ _UNKNOWN_ONLY_WITHOUT_FINANCE = (
 )
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
+        "marts.county_compliance",
+        "nudge_number",
+        "0",
+        "-1",
+        "f.quota_rural * 100.0 / NULLIF(f.quota_allocated, 0) AS quota_rural_pct",
+        "G14's detail prints quota_rural_pct only when quota_allocated <> 0 (0 allocated prints "
+        "'—'), and counts are never negative, so NULLIF(x, -1) = NULLIF(x, 0) = x there",
+    ),
+    (
         "marts.coefficients",
         "drop_and_condition",
         "code_set = 'stage' AND spelling <> ''",
