@@ -27,6 +27,7 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
   value (README, "A share of nobody").
 - 150113: a junior cohort of 1; 10 high-school places of which none allocated; two teachers
   who rotated without being eligible.
+- 150114: the denominators of 150112 at 0, their numerators missing: not judged.
 """
 
 import duckdb
@@ -46,7 +47,7 @@ ONE_REJECTED, REJECTED_TWICE, NO_TEACHERS, TEACHING_POINT = (
     "150108",
 )
 NO_CLASSES, UNDER_10, UNDER_20 = "150109", "150110", "150111"
-NOBODY, ONE_ENTRANT = "150112", "150113"
+NOBODY, ONE_ENTRANT, NOBODY_UNANSWERED = "150112", "150113", "150114"
 FILES = ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")
 
 
@@ -179,6 +180,10 @@ COHORT = [
 ]
 
 
+# The numerators of the shares whose denominators 150112 sets to 0.
+NUMERATORS = ["disabled_enrolled", "migrant_in_public", "hs_quota_allocated", "junior_graduates"]
+
+
 def _rotated_not_eligible(part):
     """Its first two (backbone) teachers rotated, though not rotation_eligible, and no
     teacher is eligible."""
@@ -212,6 +217,7 @@ def district():
             compliant("1501090001", "小学", {"primary": 0}, NO_CLASSES, classes={"primary": 0}),
             compliant("1501120001", "小学", {"primary": 500}, NOBODY),
             _rotated_not_eligible(compliant("1501130001", "小学", {"primary": 500}, ONE_ENTRANT)),
+            compliant("1501140001", "小学", {"primary": 500}, NOBODY_UNANSWERED),
         ]
     )
     halves = {
@@ -279,6 +285,7 @@ def district():
         + _county(ONES, ones, empty_notes=["care_system", "monitoring_level3"])
         + _county(NOBODY, nobody)
         + _county(ONE_ENTRANT, one_entrant)
+        + _county(NOBODY_UNANSWERED, nobody, drop=NUMERATORS)
         + [
             row
             for county in (
@@ -665,3 +672,13 @@ def test_the_report_of_a_county_of_nobody_says_why_its_items_are_met(warehouse, 
     book = openpyxl.load_workbook(next(p for p in paths if p.suffix == ".xlsx"))
     cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
     assert "0 / 0: 无优质高中招生名额, 视为达标" in cells
+
+
+def test_a_share_of_nobody_whose_numerator_is_missing_is_not_judged(warehouse):
+    # 0 disabled children but no answer for the enrolled ones (and so on): a figure is missing,
+    # so the item is not judged, whatever its denominator.
+    missing = MISSING | {"Q1": "county items junior_entrants … junior_graduates"}
+    for code in ("G14", "G15", "Q1", "Q2"):
+        row = item(warehouse, NOBODY_UNANSWERED, code)
+        assert (row["value"], row["passed"]) == (None, None), code
+        assert row["detail"] == f"missing or rejected: {missing[code]}", code
