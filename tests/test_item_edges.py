@@ -8,11 +8,11 @@ rejected rows counted once each; salaries whose 万元 rounding sits next to a h
 school is a compliant school of tests/guarantee_district.py with the changes named.
 
 - 150101: the school-by-school edges (schools 001–011); the figures teacher_avg_salary,
-  nearby_enrollment_primary_pct, hs_quota_allocated, migrant_in_public, disabled_enrolled and
-  monitoring_difference_rate missing.
+  nearby_enrollment_primary_pct, hs_quota_allocated, migrant_in_public, disabled_enrolled,
+  monitoring_difference_rate and junior_entrants missing.
 - 150102: a junior school beside a primary one; the other halves missing:
   civil_servant_avg_salary, nearby_enrollment_junior_pct, hs_quota_total, migrant_eligible,
-  disabled_children, monitoring_level3.
+  disabled_children, monitoring_level3, junior_graduates.
 - 150103: care_system and hs_quota_rural missing; 1899 of 2000 disabled children enrolled;
   salaries 153 451 / 153 449.
 - 150104: every ratio of county figures 1 / 1; care_system and monitoring_level3 answered
@@ -228,6 +228,7 @@ def district():
             "migrant_in_public",
             "disabled_enrolled",
             "monitoring_difference_rate",
+            "junior_entrants",
         ],
         OTHER_HALVES: [
             "civil_servant_avg_salary",
@@ -236,6 +237,7 @@ def district():
             "migrant_eligible",
             "disabled_children",
             "monitoring_level3",
+            "junior_graduates",
         ],
     }
     rounding = PASS_NUMBERS | {
@@ -419,6 +421,7 @@ MISSING = {
     "G15": "county items care_system, migrant_eligible, migrant_in_public",
     "Q2": "county items disabled_children, disabled_enrolled",
     "Q9": "county items monitoring_level3, monitoring_difference_rate",
+    "Q1": "county items junior_entrants … junior_graduates",
 }
 
 
@@ -677,8 +680,7 @@ def test_the_report_of_a_county_of_nobody_says_why_its_items_are_met(warehouse, 
 def test_a_share_of_nobody_whose_numerator_is_missing_is_not_judged(warehouse):
     # 0 disabled children but no answer for the enrolled ones (and so on): a figure is missing,
     # so the item is not judged, whatever its denominator.
-    missing = MISSING | {"Q1": "county items junior_entrants … junior_graduates"}
     for code in ("G14", "G15", "Q1", "Q2"):
         row = item(warehouse, NOBODY_UNANSWERED, code)
         assert (row["value"], row["passed"]) == (None, None), code
-        assert row["detail"] == f"missing or rejected: {missing[code]}", code
+        assert row["detail"] == f"missing or rejected: {MISSING[code]}", code
