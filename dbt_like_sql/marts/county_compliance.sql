@@ -240,6 +240,15 @@ rotation AS (
     GROUP BY ALL
 ),
 
+-- G11's two shares, each computed once: NULL when no teacher is eligible / none rotated.
+rotation_shares AS (
+    SELECT
+        *,
+        rotated * 100.0 / nullif(eligible, 0) AS rotated_pct,
+        rotated_backbone * 100.0 / nullif(rotated, 0) AS backbone_pct
+    FROM rotation
+),
+
 sections AS (
     SELECT
         year,
@@ -416,23 +425,22 @@ computed AS (
     UNION ALL
     SELECT
         c.year, c.county_code, 'guarantee', 'G11', '教师交流轮岗',
-        r.rotated * 100.0 / nullif(r.eligible, 0), c.min_rotation_pct,
+        r.rotated_pct, c.min_rotation_pct,
         CASE WHEN c.teacher_rows = 0 THEN
-            coalesce(r.rotated * 100.0 / nullif(r.eligible, 0) >= c.min_rotation_pct
-                AND r.rotated_backbone * 100.0 / nullif(r.rotated, 0) >= c.min_rotation_backbone_pct, FALSE)
+            coalesce(r.rotated_pct >= c.min_rotation_pct
+                AND r.backbone_pct >= c.min_rotation_backbone_pct, FALSE)
         END,
         CASE
             WHEN c.teacher_rows > 0 THEN printf('incomplete: %d rejected rows in schools or teachers', c.teacher_rows)
             ELSE printf('%d / %d = %.2f%% %s %.0f%%; 骨干教师 %d / %d = %.2f%% %s %.0f%%',
-                coalesce(r.rotated, 0), coalesce(r.eligible, 0), coalesce(r.rotated * 100.0 / nullif(r.eligible, 0), 0),
-                CASE WHEN r.rotated * 100.0 / nullif(r.eligible, 0) >= c.min_rotation_pct THEN '≥' ELSE '<' END, c.min_rotation_pct,
-                coalesce(r.rotated_backbone, 0), coalesce(r.rotated, 0),
-                coalesce(r.rotated_backbone * 100.0 / nullif(r.rotated, 0), 0),
-                CASE WHEN r.rotated_backbone * 100.0 / nullif(r.rotated, 0) >= c.min_rotation_backbone_pct THEN '≥' ELSE '<' END,
+                coalesce(r.rotated, 0), coalesce(r.eligible, 0), coalesce(r.rotated_pct, 0),
+                CASE WHEN r.rotated_pct >= c.min_rotation_pct THEN '≥' ELSE '<' END, c.min_rotation_pct,
+                coalesce(r.rotated_backbone, 0), coalesce(r.rotated, 0), coalesce(r.backbone_pct, 0),
+                CASE WHEN r.backbone_pct >= c.min_rotation_backbone_pct THEN '≥' ELSE '<' END,
                 c.min_rotation_backbone_pct)
         END
     FROM county AS c
-    LEFT JOIN rotation AS r ON r.year = c.year AND r.county_code = c.county_code
+    LEFT JOIN rotation_shares AS r ON r.year = c.year AND r.county_code = c.county_code
 
     UNION ALL
     SELECT

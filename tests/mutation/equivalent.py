@@ -30,16 +30,6 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
         "nudge_number",
         "0",
         "-1",
-        "AND r.rotated_backbone * 100.0 / NULLIF(r.rotated, 0) >= c.min_rotation_backbone_pct",
-        "with 0 rotated the first condition (0 / eligible >= 10 %, or NULL for 0 eligible) "
-        "already makes G11 false; the backbone share decides only when rotated > 0, where "
-        "NULLIF(rotated, -1) = rotated (it differs only under a rotation threshold of 0 %)",
-    ),
-    (
-        "marts.county_compliance",
-        "nudge_number",
-        "0",
-        "-1",
         "f.quota_rural * 100.0 / NULLIF(f.quota_allocated, 0) AS quota_rural_pct",
         "G14's detail prints quota_rural_pct only when quota_allocated <> 0 (0 allocated prints "
         "'—'), and counts are never negative, so NULLIF(x, -1) = NULLIF(x, 0) = x there",
