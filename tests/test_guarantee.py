@@ -193,6 +193,9 @@ def test_county_figure_items_at_their_boundaries(warehouse):
     assert item(warehouse, g.PASS, "Q2")["detail"] == "190 / 200 = 95.00% ≥ 95%"
     # Q9 difference rate 0.149 < 0.15 passes; 0.15 is not below 0.15.
     assert item(warehouse, g.PASS, "Q9")["passed"] and not item(warehouse, g.FAIL, "Q9")["passed"]
+    assert item(warehouse, g.FAIL, "Q9")["detail"] == (
+        "Ⅲ级以上: 是 (monitoring_level3 证明材料); 校际差异率 0.150 ≥ 0.15"
+    )
     # Recognition 85 % passes; 84.99 % fails.
     assert item(warehouse, g.PASS, "recognition")["detail"] == "综合满意度 85.00% ≥ 85%"
     assert item(warehouse, g.FAIL, "recognition")["passed"] is False

@@ -91,6 +91,11 @@ def test_2024_classification_is_seed_002s(warehouse):
         "below_standard:5:0": 2,
         "below_standard:6:1": 23,
     }
+    # The county item counts them the same way: 87 + 3 + 2 + 23 = 115, the 2 below standard
+    # with no indicator under 85 % named apart.
+    assert item(warehouse, 2024, "school_compliance")["detail"] == (
+        "115 个参评学段: 87 所7项均达标, 3 所6项达标且余项≥85%, 25 所未达标 (其中 2 所余项均≥85%)"
+    )
 
 
 def test_2024_reproduces_seed_002_figures(warehouse):
