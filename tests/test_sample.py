@@ -63,6 +63,20 @@ def test_statuses_and_cvs_match_the_oracle(warehouse, year):
         assert cv == pytest.approx(want["cv"], rel=1e-9) and passed == want["passed"]
 
 
+@pytest.mark.parametrize("year", YEARS)
+def test_the_cv_items_name_the_largest_cv_and_what_failed(warehouse, year):
+    # From the oracle's CVs: the largest of each stage, and the ones over the limit named.
+    cvs = oracle.coefficients(DEFAULT_INPUT / str(year))
+    for stage, limit in (("primary", 0.50), ("junior", 0.45)):
+        mine = {k[2]: v for k, v in cvs.items() if k[1] == stage}
+        expected = f"最大差异系数 {max(v['cv'] for v in mine.values()):.3f}, 上限 {limit:.2f}"
+        # The sample's only CV over its limit: 2022, junior backbone teachers (see below).
+        over = mine["backbone_teachers_per100"]
+        if not over["passed"]:
+            expected += f"; 超限: 每百名学生拥有县级及以上骨干教师数 {over['cv']:.3f}"
+        assert item(warehouse, year, f"cv_{stage}")["detail"] == expected
+
+
 def test_every_status_class_and_a_failing_cv_appear(warehouse):
     statuses = {
         s for (s,) in query(warehouse, "SELECT DISTINCT status FROM marts.school_compliance")
