@@ -17,10 +17,11 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
   salaries 153 451 / 153 449.
 - 150104: every ratio of county figures 1 / 1; care_system and monitoring_level3 answered
   是 with an empty note; salaries 153 449 / 153 451.
-- 150105: one finance row rejected. 150106: two junior enrollment rows, two room rows and
-  two finance rows rejected. 150107: a school without any teacher row. 150108: a teaching
-  point of 20 pupils, one class and one teacher, who rotated. 150109: a school without
-  pupils or classes. 150110 and 150111: rotation shares a hair under 10 % and 20 %, which
+- 150105: one finance row and one teacher row rejected. 150106: two junior enrollment rows,
+  two room rows and two finance rows rejected. 150107: a school without any teacher row.
+  150108: a teaching point of 20 pupils, one class and one teacher, who rotated. 150109: a
+  school without pupils or classes. 150110 and 150111: rotation shares a hair under 10 % and
+  20 %, which
   take thousands of teachers to reach (tests/helpers.teachers).
 - 150112: every share of county figures with a denominator of 0 (no disabled children, no
   eligible migrant children, no quality high-school places, no junior cohort): met, with no
@@ -200,6 +201,7 @@ def district():
         compliant("1501050002", "小学", {"primary": 500}, ONE_REJECTED),
     ]
     one_rejected[0]["finance"][0]["training_funds_yuan"] = "暂缺"
+    one_rejected[1]["teachers"][0]["rotated"] = "也许"  # not 是/否: the row is rejected
     point = compliant("1501080001", "教学点", {"primary": 20}, TEACHING_POINT, allocated=80_000.0)
     point["teachers"] = point["teachers"][:1]  # its one (county backbone) teacher
     rotate(point["teachers"], eligible=1, rotated=1, backbone_rotated=1)
@@ -684,3 +686,18 @@ def test_a_share_of_nobody_whose_numerator_is_missing_is_not_judged(warehouse):
         row = item(warehouse, NOBODY_UNANSWERED, code)
         assert (row["value"], row["passed"]) == (None, None), code
         assert row["detail"] == f"missing or rejected: {MISSING[code]}", code
+
+
+def test_one_rejected_teacher_row_withholds_the_teacher_items(warehouse):
+    for code in ("G9", "G11", "G12"):
+        row = item(warehouse, ONE_REJECTED, code)
+        assert (row["passed"], row["detail"]) == (
+            None,
+            "incomplete: 1 rejected rows in schools or teachers",
+        ), code
+
+
+def test_q4_of_a_county_of_one_school_is_its_share_of_schools(warehouse):
+    # 1 school of 1 spends ≥ 5 % of its budget on training: 1 × 100 / 1 = 100 %.
+    q4 = item(warehouse, ONES, "Q4")
+    assert (q4["value"], q4["passed"]) == (100.0, True)
