@@ -21,8 +21,7 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
   two room rows and two finance rows rejected. 150107: a school without any teacher row.
   150108: a teaching point of 20 pupils, one class and one teacher, who rotated. 150109: a
   school without pupils or classes. 150110 and 150111: rotation shares a hair under 10 % and
-  20 %, which
-  take thousands of teachers to reach (tests/helpers.teachers).
+  20 %, which take thousands of teachers to reach (tests/helpers.teachers).
 - 150112: every share of county figures with a denominator of 0 (no disabled children, no
   eligible migrant children, no quality high-school places, no junior cohort): met, with no
   value (README, "A share of nobody").
