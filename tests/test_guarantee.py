@@ -126,16 +126,28 @@ def test_g5_class_size_share_of_standard_classes(warehouse):
 def test_g6_small_schools_funded_as_100(warehouse):
     # 99 rural pupils, standard 800: 100 × 800 = 80 000 required; 80 000 passes, 79 999 fails.
     assert school(warehouse, "1201010003")["funds_required_yuan"] == 80_000.0
-    assert item(warehouse, g.PASS, "G6")["passed"] is True
+    g6 = item(warehouse, g.PASS, "G6")
+    assert (g6["value"], g6["passed"]) == (100.0, True)  # 1 of 1 such school
     g6 = item(warehouse, g.FAIL, "G6")
-    assert g6["passed"] is False and "79999 < 80000" in g6["detail"]
+    assert (g6["value"], g6["passed"]) == (0.0, False)  # 0 of 1
+    assert g6["detail"] == (
+        "不足100名学生的学校 1 所, 按100人核定 0 所; 未按100人核定: 学校008 79999.00 < 80000.00"
+    )
 
 
 def test_g7_special_school_6000_per_student(warehouse):
     # 360 000 / 60 = 6000.00 passes; 359 999.4 / 60 = 5999.99 fails.
     assert school(warehouse, "1201010004")["funds_per_student_yuan"] == 6000.0
-    assert item(warehouse, g.PASS, "G7")["passed"] is True
-    assert item(warehouse, g.FAIL, "G7")["passed"] is False
+    g7 = item(warehouse, g.PASS, "G7")
+    assert (g7["value"], g7["passed"]) == (100.0, True)  # 1 of 1 special school
+    # One special school: counted, not read as "none" (a county without one says 无特殊教育学校).
+    assert g7["detail"] == "特殊教育学校 1 所, 生均公用经费不低于 6000 元 1 所 (学校004 6000.00 元)"
+    g7 = item(warehouse, g.FAIL, "G7")
+    assert (g7["value"], g7["passed"]) == (0.0, False)  # 0 of 1
+    # To the fen: 5999.99 rounded to whole yuan would read as the 6000 it falls short of.
+    assert g7["detail"] == (
+        "特殊教育学校 1 所, 生均公用经费不低于 6000 元 0 所; 低于标准: 学校009 5999.99 元"
+    )
 
 
 def test_g8_salary_equal_passes_lower_fails(warehouse):

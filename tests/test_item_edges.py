@@ -392,7 +392,7 @@ def test_g7_per_pupil_of_a_special_school_of_one_and_of_none(warehouse):
     g7 = item(warehouse, SCHOOL_EDGES, "G7")
     assert (g7["value"], g7["passed"]) == (pytest.approx(100 / 3), False)  # 1 of 3 schools
     assert g7["detail"] == (
-        "特殊教育学校 3 所, 生均公用经费不低于 6000 元 1 所 (学校003 6000 元); "
+        "特殊教育学校 3 所, 生均公用经费不低于 6000 元 1 所 (学校003 6000.00 元); "
         "低于标准: 学校004 无数据、学校005 无数据 元"
     )
 
@@ -515,7 +515,7 @@ def test_a_county_without_teachers_rotates_none(warehouse):
     ) == (None, None)
     g11 = item(warehouse, NO_TEACHERS, "G11")
     assert (g11["value"], g11["passed"]) == (None, False)
-    assert g11["detail"] == "0 / 0 = 0.00% < 10%; 骨干教师 0 / 0 = 0.00% < 20%"
+    assert g11["detail"] == "0 / 0 = — < 10%; 骨干教师 0 / 0 = — < 20%"
 
 
 def test_a_teaching_point_with_one_class_and_one_teacher(warehouse):
@@ -630,7 +630,7 @@ def test_a_county_whose_teachers_are_none_eligible_rotates_0_of_0(warehouse):
     # 150104's teachers are all rotation_eligible 否: 0 / 0 eligible, 0 / 0 backbones.
     g11 = item(warehouse, ONES, "G11")
     assert (g11["value"], g11["passed"]) == (None, False)
-    assert g11["detail"] == "0 / 0 = 0.00% < 10%; 骨干教师 0 / 0 = 0.00% < 20%"
+    assert g11["detail"] == "0 / 0 = — < 10%; 骨干教师 0 / 0 = — < 20%"
 
 
 def test_a_share_of_nobody_is_met_without_a_value(warehouse):
@@ -672,7 +672,7 @@ def test_teachers_rotated_without_being_eligible_are_no_share(warehouse):
     # not reached (G11 asks that eligible teachers rotate) although 2 / 2 backbones is 100 %.
     g11 = item(warehouse, ONE_ENTRANT, "G11")
     assert (g11["value"], g11["passed"]) == (None, False)
-    assert g11["detail"] == "2 / 0 = 0.00% < 10%; 骨干教师 2 / 2 = 100.00% ≥ 20%"
+    assert g11["detail"] == "2 / 0 = — < 10%; 骨干教师 2 / 2 = 100.00% ≥ 20%"
 
 
 def test_the_report_of_a_county_of_nobody_says_why_its_items_are_met(warehouse, tmp_path):
@@ -699,3 +699,14 @@ def test_q4_of_a_county_of_one_school_is_its_share_of_schools(warehouse):
     # 1 school of 1 spends ≥ 5 % of its budget on training: 1 × 100 / 1 = 100 %.
     q4 = item(warehouse, ONES, "Q4")
     assert (q4["value"], q4["passed"]) == (100.0, True)
+
+
+def test_a_county_without_special_or_small_schools_says_so(warehouse):
+    # 150102 has a primary school of 500 and a junior school of 600: no special school, no
+    # school under 100 pupils. 0 of 0 is no share (value NULL); nobody falls short (met).
+    g6 = item(warehouse, OTHER_HALVES, "G6")
+    assert (g6["value"], g6["passed"]) == (None, True)  # NULL, not the NaN of 0 / 0
+    assert g6["detail"] == "无不足100名学生的村小学和教学点"
+    g7 = item(warehouse, OTHER_HALVES, "G7")
+    assert (g7["value"], g7["passed"]) == (None, True)
+    assert g7["detail"] == "无特殊教育学校"

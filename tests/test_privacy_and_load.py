@@ -94,6 +94,35 @@ def test_missing_key_warns_and_creates_a_local_key(tmp_path, monkeypatch):
     assert oct((tmp_path / "pseudonym.key").stat().st_mode & 0o777) == "0o600"
 
 
+def test_a_created_key_is_256_random_bits_in_a_folder_made_for_it(tmp_path, monkeypatch):
+    from assets.pseudonym import KEY_ENV, load_key
+
+    monkeypatch.delenv(KEY_ENV)
+    key_file = tmp_path / "not" / "yet" / "pseudonym.key"  # a warehouse in a new folder
+    with pytest.warns(UserWarning):
+        key = load_key(key_file)
+    assert len(key) == 64 and int(key, 16) >= 0  # 32 bytes as hex
+    assert key_file.read_text(encoding="utf-8") == key + "\n"
+
+
+def test_the_key_in_the_environment_wins_over_the_key_file(tmp_path, monkeypatch):
+    from assets.pseudonym import KEY_ENV, load_key
+
+    (tmp_path / "pseudonym.key").write_text("f" * 64 + "\n", encoding="utf-8")
+    monkeypatch.setenv(KEY_ENV, "e" * 16)  # exactly the shortest key allowed
+    assert load_key(tmp_path / "pseudonym.key") == "e" * 16
+    monkeypatch.delenv(KEY_ENV)
+    assert load_key(tmp_path / "pseudonym.key") == "f" * 64  # stripped of its newline
+
+
+def test_a_key_shorter_than_16_characters_is_refused_with_the_fix(tmp_path, monkeypatch):
+    from assets.pseudonym import KEY_ENV, PseudonymKeyError, load_key
+
+    monkeypatch.setenv(KEY_ENV, "e" * 15)
+    with pytest.raises(PseudonymKeyError, match=f"at least 16 characters; set {KEY_ENV}"):
+        load_key(tmp_path / "pseudonym.key")
+
+
 def test_a_link_out_of_the_year_folder_is_refused(tmp_path):
     outside = tmp_path / "secret.csv"
     outside.write_text("x")

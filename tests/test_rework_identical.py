@@ -11,7 +11,8 @@ the last before the rework (with the one fix made alongside: the files named in
     python -m tests.fingerprint W --out tests/golden/province_2024.json
 
 A change that is meant to change results takes a new fingerprint the same way, and says why in
-its commit.
+its commit. Re-taken once since: when the G6 and G7 details began to print yuan to the fen (the
+old and the new county_compliance run on one warehouse differed only in those details).
 """
 
 import json

@@ -202,15 +202,16 @@ school_items AS (
         count(*) FILTER (WHERE g6_applies) AS g6_schools,
         count(*) FILTER (WHERE g6_met) AS g6_ok,
         bool_or(g6_applies AND g6_met IS NULL) AS g6_unknown,
-        string_agg(school_name || ' ' || coalesce(printf('%.0f', public_funds_allocated_yuan), '无数据')
-            || ' < ' || coalesce(printf('%.0f', funds_required_yuan), '无数据'), '、' ORDER BY school_id)
+        -- Yuan to the fen: 79 999.60 rounded to whole yuan would read as the 80 000 it misses.
+        string_agg(school_name || ' ' || coalesce(printf('%.2f', public_funds_allocated_yuan), '无数据')
+            || ' < ' || coalesce(printf('%.2f', funds_required_yuan), '无数据'), '、' ORDER BY school_id)
             FILTER (WHERE NOT g6_met) AS g6_failing,
         count(*) FILTER (WHERE school_type = 'special') AS g7_schools,
         count(*) FILTER (WHERE g7_met) AS g7_ok,
         bool_or(school_type = 'special' AND g7_met IS NULL) AS g7_unknown,
-        string_agg(school_name || ' ' || coalesce(printf('%.0f', funds_per_student_yuan), '无数据'),
+        string_agg(school_name || ' ' || coalesce(printf('%.2f', funds_per_student_yuan), '无数据'),
             '、' ORDER BY school_id) FILTER (WHERE NOT g7_met) AS g7_failing,
-        string_agg(school_name || ' ' || coalesce(printf('%.0f', funds_per_student_yuan), '无数据'),
+        string_agg(school_name || ' ' || coalesce(printf('%.2f', funds_per_student_yuan), '无数据'),
             '、' ORDER BY school_id) FILTER (WHERE g7_met) AS g7_passing,
         sum(teachers) AS teachers,
         sum(teachers_under_training_hours) AS teachers_under_hours,
@@ -432,10 +433,13 @@ computed AS (
         END,
         CASE
             WHEN c.teacher_rows > 0 THEN printf('incomplete: %d rejected rows in schools or teachers', c.teacher_rows)
-            ELSE printf('%d / %d = %.2f%% %s %.0f%%; 骨干教师 %d / %d = %.2f%% %s %.0f%%',
-                coalesce(r.rotated, 0), coalesce(r.eligible, 0), coalesce(r.rotated_pct, 0),
+            -- No eligible teacher (or none rotated) is no share: '—', as in G9 and G12.
+            ELSE printf('%d / %d = %s %s %.0f%%; 骨干教师 %d / %d = %s %s %.0f%%',
+                coalesce(r.rotated, 0), coalesce(r.eligible, 0),
+                coalesce(printf('%.2f%%', r.rotated_pct), '—'),
                 CASE WHEN r.rotated_pct >= c.min_rotation_pct THEN '≥' ELSE '<' END, c.min_rotation_pct,
-                coalesce(r.rotated_backbone, 0), coalesce(r.rotated, 0), coalesce(r.backbone_pct, 0),
+                coalesce(r.rotated_backbone, 0), coalesce(r.rotated, 0),
+                coalesce(printf('%.2f%%', r.backbone_pct), '—'),
                 CASE WHEN r.backbone_pct >= c.min_rotation_backbone_pct THEN '≥' ELSE '<' END,
                 c.min_rotation_backbone_pct)
         END

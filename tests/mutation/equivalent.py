@@ -211,20 +211,11 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
         "marts.county_compliance",
         "drop_coalesce_default",
-        "COALESCE(PRINTF('%.0f', funds_per_student_yuan), '无数据')",
-        "PRINTF('%.0f', funds_per_student_yuan)",
+        "COALESCE(PRINTF('%.2f', funds_per_student_yuan), '无数据')",
+        "PRINTF('%.2f', funds_per_student_yuan)",
         "FILTER(WHERE g7_met)",
         "the list of passing special schools: g7_met is true only when funds_per_student_yuan "
         "≥ 6000, so it is never NULL there",
-    ),
-    (
-        "marts.county_compliance",
-        "drop_coalesce_default",
-        "COALESCE(PRINTF('%.0f', public_funds_allocated_yuan), '无数据')",
-        "PRINTF('%.0f', public_funds_allocated_yuan)",
-        "FILTER(WHERE NOT g6_met)",
-        "allocated is NULL only for a school without a finance row, and then funds_required_yuan "
-        "(from the same row's standard) is NULL too: the whole entry is NULL either way",
     ),
 ]
 
