@@ -28,6 +28,7 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
 - 150113: a junior cohort of 1; 10 high-school places of which none allocated; two teachers
   who rotated without being eligible.
 - 150114: the denominators of 150112 at 0, their numerators missing: not judged.
+- 150115: one rejected enrollment row (a complete middle school's junior row).
 """
 
 import duckdb
@@ -48,6 +49,7 @@ ONE_REJECTED, REJECTED_TWICE, NO_TEACHERS, TEACHING_POINT = (
 )
 NO_CLASSES, UNDER_10, UNDER_20 = "150109", "150110", "150111"
 NOBODY, ONE_ENTRANT, NOBODY_UNANSWERED = "150112", "150113", "150114"
+ONE_ENROLLMENT_REJECTED = "150115"
 FILES = ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")
 
 
@@ -219,6 +221,15 @@ def district():
             compliant("1501120001", "小学", {"primary": 500}, NOBODY),
             _rotated_not_eligible(compliant("1501130001", "小学", {"primary": 500}, ONE_ENTRANT)),
             compliant("1501140001", "小学", {"primary": 500}, NOBODY_UNANSWERED),
+            # 21 oversized of 900 // 45 = 20 junior classes: that row is rejected, the senior
+            # row keeps the school.
+            compliant(
+                "1501150001",
+                "完全中学",
+                {"junior": 900, "senior": 800},
+                ONE_ENROLLMENT_REJECTED,
+                oversized={"junior": 21},
+            ),
         ]
     )
     halves = {
@@ -297,6 +308,7 @@ def district():
                 NO_TEACHERS,
                 TEACHING_POINT,
                 NO_CLASSES,
+                ONE_ENROLLMENT_REJECTED,
             )
             for row in county_items(county, PASS_NUMBERS)
         ]
@@ -496,6 +508,29 @@ def test_rejected_rows_are_counted_one_by_one(warehouse):
     )
     assert item(warehouse, REJECTED_TWICE, "G6")["detail"] == (
         "incomplete: 4 rejected rows in schools, enrollment or finance"
+    )
+
+
+def test_one_rejected_enrollment_row_withholds_every_item_of_pupils_and_classes(warehouse):
+    # One row, not "more than one": each item built on enrollment names it.
+    for code in ("G4", "G5"):
+        row = item(warehouse, ONE_ENROLLMENT_REJECTED, code)
+        assert (row["passed"], row["detail"]) == (
+            None,
+            "incomplete: 1 rejected rows in schools or enrollment",
+        ), code
+    g3 = item(warehouse, ONE_ENROLLMENT_REJECTED, "G3")
+    assert (g3["passed"], g3["detail"]) == (
+        None,
+        "incomplete: 1 rejected rows in schools, enrollment or rooms",
+    )
+    # Its one compulsory section was in that row: no section to count, and the detail still
+    # says why (it was NULL: printf of the missing counts).
+    resources = item(warehouse, ONE_ENROLLMENT_REJECTED, "school_compliance")
+    assert (resources["value"], resources["passed"]) == (None, None)
+    assert resources["detail"] == (
+        "0 个参评学段: 0 所7项均达标, 0 所6项达标且余项≥85%, 0 所未达标 (其中 0 所余项均≥85%)"
+        "; incomplete: 1 rejected rows in schools or enrollment"
     )
 
 

@@ -289,8 +289,10 @@ computed AS (
         -- A rejected schools or enrollment row may have dropped a section: not judged.
         CASE WHEN s.incomplete = 0 AND c.enrollment_rows = 0
             THEN s.all_met + s.complies = s.evaluated END AS passed,
+        -- A county whose every section was held back by a rejected row has no sections row.
         printf('%d 个参评学段: %d 所7项均达标, %d 所6项达标且余项≥85%%, %d 所未达标 (其中 %d 所余项均≥85%%)%s',
-            s.evaluated, s.all_met, s.complies, s.below, s.below_mild,
+            coalesce(s.evaluated, 0), coalesce(s.all_met, 0), coalesce(s.complies, 0),
+            coalesce(s.below, 0), coalesce(s.below_mild, 0),
             CASE WHEN s.incomplete > 0 THEN printf(', %d 所数据不完整', s.incomplete) ELSE '' END)
             || CASE WHEN c.enrollment_rows > 0
                 THEN printf('; incomplete: %d rejected rows in schools or enrollment', c.enrollment_rows)
