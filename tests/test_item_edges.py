@@ -745,3 +745,13 @@ def test_a_county_without_special_or_small_schools_says_so(warehouse):
     g7 = item(warehouse, OTHER_HALVES, "G7")
     assert (g7["value"], g7["passed"]) == (None, True)
     assert g7["detail"] == "无特殊教育学校"
+
+
+def test_the_shares_of_a_county_of_one_school_are_of_one(warehouse):
+    # 150103: one compliant primary school of 500 pupils: 1 of 1 section complies (1 / 1 =
+    # 100 %), 1 of 1 school has its music and art rooms (100 %), all its classes are of
+    # standard size (500 // 45 = 11 classes, none oversized: 100 %).
+    values = {
+        code: item(warehouse, ROUNDING, code)["value"] for code in ("school_compliance", "G3", "G5")
+    }
+    assert values == {"school_compliance": 100.0, "G3": 100.0, "G5": 100.0}
