@@ -29,6 +29,7 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
   who rotated without being eligible.
 - 150114: the denominators of 150112 at 0, their numerators missing: not judged.
 - 150115: one rejected enrollment row (a complete middle school's junior row).
+- 150116: a school without any equipment: one CV undefined (county value 0).
 """
 
 import duckdb
@@ -49,7 +50,7 @@ ONE_REJECTED, REJECTED_TWICE, NO_TEACHERS, TEACHING_POINT = (
 )
 NO_CLASSES, UNDER_10, UNDER_20 = "150109", "150110", "150111"
 NOBODY, ONE_ENTRANT, NOBODY_UNANSWERED = "150112", "150113", "150114"
-ONE_ENROLLMENT_REJECTED = "150115"
+ONE_ENROLLMENT_REJECTED, NO_EQUIPMENT = "150115", "150116"
 FILES = ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")
 
 
@@ -158,6 +159,12 @@ def _rejected_twice():
     return _merge(parts)
 
 
+def _no_equipment():
+    part = compliant("1501160001", "小学", {"primary": 500}, NO_EQUIPMENT)
+    part["facilities"][0]["equipment_value_yuan"] = 0.0
+    return part
+
+
 def _rotating(school_id, county, eligible, rotated, backbone_rotated):
     """A compliant school of 500 pupils plus ``eligible`` teachers to rotate: the first
     ``rotated`` of them rotated, of whom the first ``backbone_rotated`` county backbones."""
@@ -230,6 +237,7 @@ def district():
                 ONE_ENROLLMENT_REJECTED,
                 oversized={"junior": 21},
             ),
+            _no_equipment(),
         ]
     )
     halves = {
@@ -309,6 +317,7 @@ def district():
                 TEACHING_POINT,
                 NO_CLASSES,
                 ONE_ENROLLMENT_REJECTED,
+                NO_EQUIPMENT,
             )
             for row in county_items(county, PASS_NUMBERS)
         ]
@@ -755,3 +764,11 @@ def test_the_shares_of_a_county_of_one_school_are_of_one(warehouse):
         code: item(warehouse, ROUNDING, code)["value"] for code in ("school_compliance", "G3", "G5")
     }
     assert values == {"school_compliance": 100.0, "G3": 100.0, "G5": 100.0}
+
+
+def test_one_undefined_cv_is_counted_as_one_not_judged(warehouse):
+    # One school without equipment: the county's equipment value per pupil is 0, so that CV
+    # (σ / 0) is undefined and not judged; the other six are 0 / x = 0.
+    cv = item(warehouse, NO_EQUIPMENT, "cv_primary")
+    assert cv["passed"] is None
+    assert cv["detail"].endswith("; 1 项数据不完整未判定")
