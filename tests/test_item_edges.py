@@ -772,3 +772,14 @@ def test_one_undefined_cv_is_counted_as_one_not_judged(warehouse):
     cv = item(warehouse, NO_EQUIPMENT, "cv_primary")
     assert cv["passed"] is None
     assert cv["detail"].endswith("; 1 项数据不完整未判定")
+
+
+def test_one_incomplete_section_is_counted_and_holds_the_resources_item_back(warehouse):
+    # 150105: of its two schools, one lost a teacher row (its section is incomplete), the
+    # other has all 7 indicators: 1 of 2 = 50 %, not judged.
+    row = item(warehouse, ONE_REJECTED, "school_compliance")
+    assert (row["value"], row["passed"]) == (50.0, None)
+    assert row["detail"] == (
+        "2 个参评学段: 1 所7项均达标, 0 所6项达标且余项≥85%, 0 所未达标 (其中 0 所余项均≥85%)"
+        ", 1 所数据不完整"
+    )
