@@ -783,3 +783,30 @@ def test_one_incomplete_section_is_counted_and_holds_the_resources_item_back(war
         "2 个参评学段: 1 所7项均达标, 0 所6项达标且余项≥85%, 0 所未达标 (其中 0 所余项均≥85%)"
         ", 1 所数据不完整"
     )
+
+
+def test_each_year_is_judged_on_its_own_rejected_rows_and_answers(tmp_path):
+    # 150117 in 2023: one teacher row rejected and a veto answered 是; in 2024 clean and no
+    # veto. 2024 must not inherit 2023's rejected row or its answer (joins on the year).
+    county = "150117"
+    for year, vetoes in ((2023, ["veto_key_schools"]), (2024, [])):
+        files = compliant("1501170001", "小学", {"primary": 500}, county)
+        if year == 2023:
+            files["teachers"][0]["rotated"] = "也许"  # not 是/否: the row is rejected
+        files["county"] = county_items(county, PASS_NUMBERS, vetoes=vetoes)
+        write_year(tmp_path / "in", year, files)
+    path = tmp_path / "w.duckdb"
+    for year in (2023, 2024):
+        assert run_year(tmp_path / "in", path, year).success
+    found = {
+        (r["year"], r["item"]): (r["passed"], r["detail"])
+        for r in query_dicts(
+            path,
+            "SELECT year, item, passed, detail FROM marts.county_compliance "
+            "WHERE item IN ('G9', 'veto_key_schools')",
+        )
+    }
+    assert found[2023, "G9"] == (None, "incomplete: 1 rejected rows in schools or teachers")
+    assert found[2024, "G9"][0] is True
+    assert found[2023, "veto_key_schools"][0] is False
+    assert found[2024, "veto_key_schools"][0] is True
