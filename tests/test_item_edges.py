@@ -789,13 +789,15 @@ def test_one_incomplete_section_is_counted_and_holds_the_resources_item_back(war
 
 
 def test_each_year_is_judged_on_its_own_rejected_rows_and_answers(tmp_path):
-    # 150117 in 2023: one teacher row rejected and a veto answered 是; in 2024 clean and no
-    # veto. 2024 must not inherit 2023's rejected row or its answer (joins on the year).
+    # 150117 in 2023: two teacher rows of its one school rejected (counted as two, not as one
+    # school) and a veto answered 是; in 2024 clean and no veto. 2024 must not inherit 2023's
+    # rejected rows or its answer (joins on the year).
     county = "150117"
     for year, vetoes in ((2023, ["veto_key_schools"]), (2024, [])):
         files = compliant("1501170001", "小学", {"primary": 500}, county)
         if year == 2023:
-            files["teachers"][0]["rotated"] = "也许"  # not 是/否: the row is rejected
+            for teacher in files["teachers"][:2]:
+                teacher["rotated"] = "也许"  # not 是/否: the row is rejected
         files["county"] = county_items(county, PASS_NUMBERS, vetoes=vetoes)
         write_year(tmp_path / "in", year, files)
     path = tmp_path / "w.duckdb"
@@ -809,7 +811,7 @@ def test_each_year_is_judged_on_its_own_rejected_rows_and_answers(tmp_path):
             "WHERE item IN ('G9', 'veto_key_schools')",
         )
     }
-    assert found[2023, "G9"] == (None, "incomplete: 1 rejected rows in schools or teachers")
+    assert found[2023, "G9"] == (None, "incomplete: 2 rejected rows in schools or teachers")
     assert found[2024, "G9"][0] is True
     assert found[2023, "veto_key_schools"][0] is False
     assert found[2024, "veto_key_schools"][0] is True
