@@ -130,25 +130,19 @@ def _school_edges():
     )
 
 
+def _junior_row_rejected(school_id, county):
+    """A complete middle school whose junior enrollment row is rejected (21 oversized of
+    900 // 45 = 20 classes); the senior row stays, so it keeps the school."""
+    return compliant(
+        school_id, "完全中学", {"junior": 900, "senior": 800}, county, oversized={"junior": 21}
+    )
+
+
 def _rejected_twice():
     c = "15010600"
     parts = [
-        # Complete middle schools whose junior row is rejected (21 oversized of 900 // 45 =
-        # 20 classes); the senior row stays, so each keeps the school.
-        compliant(
-            c + "01",
-            "完全中学",
-            {"junior": 900, "senior": 800},
-            REJECTED_TWICE,
-            oversized={"junior": 21},
-        ),
-        compliant(
-            c + "02",
-            "完全中学",
-            {"junior": 900, "senior": 800},
-            REJECTED_TWICE,
-            oversized={"junior": 21},
-        ),
+        _junior_row_rejected(c + "01", REJECTED_TWICE),
+        _junior_row_rejected(c + "02", REJECTED_TWICE),
         compliant(c + "03", "小学", {"primary": 500}, REJECTED_TWICE),
         compliant(c + "04", "小学", {"primary": 500}, REJECTED_TWICE),
     ]
@@ -228,15 +222,7 @@ def district():
             compliant("1501120001", "小学", {"primary": 500}, NOBODY),
             _rotated_not_eligible(compliant("1501130001", "小学", {"primary": 500}, ONE_ENTRANT)),
             compliant("1501140001", "小学", {"primary": 500}, NOBODY_UNANSWERED),
-            # 21 oversized of 900 // 45 = 20 junior classes: that row is rejected, the senior
-            # row keeps the school.
-            compliant(
-                "1501150001",
-                "完全中学",
-                {"junior": 900, "senior": 800},
-                ONE_ENROLLMENT_REJECTED,
-                oversized={"junior": 21},
-            ),
+            _junior_row_rejected("1501150001", ONE_ENROLLMENT_REJECTED),
             _no_equipment(),
         ]
     )
