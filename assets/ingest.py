@@ -146,7 +146,10 @@ def write_ingested(
     writes = []
     for table, spec in STAGING_TABLES.items():
         con.register(f"incoming_{spec.table}", result.accepted[spec.name])
-        writes.append(Write(table, f"incoming_{spec.table}", _staging_comments(table)))
+        # validate_year set every accepted row's year: ten million rows need no second look.
+        writes.append(
+            Write(table, f"incoming_{spec.table}", _staging_comments(table), of_year_only=True)
+        )
     con.register("incoming_source_files", result.sources)
     con.register("incoming_rejected_rows", result.rejected)
     for name in ("source_files", "rejected_rows"):

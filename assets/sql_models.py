@@ -293,7 +293,7 @@ def build_model(
     else:
         # The query's year straight into the table, in the write's transaction: no copy first.
         of_year = f"(SELECT * FROM (\n{query}\n) WHERE year = {int(year)})"
-        write = Write(model.table, of_year, model.comments, filters_year=True)
+        write = Write(model.table, of_year, model.comments, of_year_only=True)
         rows = replace_year(con, year, [write])[model.table]
     metadata = table_metadata(con, model.table, year, rows)
     metadata |= figures(con, year) if figures else {}

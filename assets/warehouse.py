@@ -150,25 +150,12 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
     return {name: dtype for name, dtype, *_ in rows}
 
 
-def _ensure_table(
-    con: duckdb.DuckDBPyConnection, table: str, relation: str, comments: dict[str, str] | None
-) -> None:
-    schema, _ = table.split(".")
-    execute(con, f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
-    incoming = _columns(con, relation)
-    if _kind(con, table) == "view":  # a model that was a view is a table now
-        execute(con, f"DROP VIEW {qualified(table)}")
-    if _kind(con, table) is None:
-        columns = ", ".join(f"{quote(c)} {t}" for c, t in incoming.items())
-        execute(con, f"CREATE TABLE {qualified(table)} ({columns})")
-    else:
-        # The contract changes only by adding columns; older years get NULL in them.
-        current = _columns(con, qualified(table))
-        for column, dtype in incoming.items():
-            if column not in current:
-                execute(con, f"ALTER TABLE {qualified(table)} ADD COLUMN {quote(column)} {dtype}")
-    if comments:
-        apply_comments(con, table, comments)
+def _add_new_columns(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> None:
+    """The contract changes only by adding columns; older years get NULL in them."""
+    current = _columns(con, qualified(table))
+    for column, dtype in _columns(con, relation).items():
+        if column not in current:
+            execute(con, f"ALTER TABLE {qualified(table)} ADD COLUMN {quote(column)} {dtype}")
 
 
 def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -194,14 +181,32 @@ def replace_view(
 
 
 def apply_comments(con: duckdb.DuckDBPyConnection, table: str, comments: dict[str, str]) -> None:
-    """``comments['']`` is the table's (or view's) comment, other keys are column names."""
-    present = _columns(con, qualified(table))
+    """``comments['']`` is the table's (or view's) comment, other keys are column names.
+
+    Only the comments that differ are written: on a re-run they all match, and each COMMENT
+    is a catalog change of its own.
+    """
+    schema, name = table.split(".")
+    present = dict(
+        con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() "
+            "WHERE schema_name = ? AND table_name = ?",
+            [schema, name],
+        ).fetchall()
+    )
     kind = "VIEW" if _kind(con, table) == "view" else "TABLE"
+    catalog = "duckdb_views()" if kind == "VIEW" else "duckdb_tables()"
+    present[""] = con.execute(
+        f"SELECT comment FROM {catalog} WHERE schema_name = ? AND {kind.lower()}_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]
     for column, text in comments.items():
+        if column not in present or present[column] == text:
+            continue
         literal = "'" + text.replace("'", "''") + "'"
         if column == "":
             execute(con, f"COMMENT ON {kind} {qualified(table)} IS {literal}")
-        elif column in present:
+        else:
             execute(con, f"COMMENT ON COLUMN {qualified(table)}.{quote(column)} IS {literal}")
 
 
@@ -210,7 +215,9 @@ class Write:
     table: str  # "schema.table"
     relation: str  # a table, view or parenthesised subquery holding exactly one year
     comments: dict[str, str] | None = None
-    filters_year: bool = False  # the relation is `… WHERE year = <year>`: no stray year to check
+    # The relation holds only the year by construction (`… WHERE year = <year>`, a validated
+    # frame whose year column was set to it): no stray year to look for.
+    of_year_only: bool = False
 
 
 def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write]) -> dict[str, int]:
@@ -219,22 +226,30 @@ def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write])
     Returns the rows written per table. Rows of other years are never touched; a relation
     holding another year is refused, since it would duplicate that year.
     """
+    try:
+        return _replace_year(con, year, writes, add_columns=False)
+    except duckdb.BinderException as exc:
+        if "does not have a column" not in str(exc):
+            raise
+    # A model gained a column since its table was made: add it, then write the year again.
+    # (Describing every relation up front would bind each query twice on every run.)
+    return _replace_year(con, year, writes, add_columns=True)
+
+
+def _replace_year(
+    con: duckdb.DuckDBPyConnection, year: int, writes: list[Write], add_columns: bool
+) -> dict[str, int]:
     counts = {}
     execute(con, "BEGIN TRANSACTION")
     try:
         for write in writes:
-            _ensure_table(con, write.table, write.relation, write.comments)
-            if not write.filters_year:
+            if not write.of_year_only:
                 stray = con.execute(
                     f"SELECT count(*) FROM {write.relation} WHERE year IS DISTINCT FROM ?", [year]
                 ).fetchall()[0][0]
                 if stray:
                     raise ValueError(f"{write.table}: {stray} rows are not of year {year}")
-            execute(con, f"DELETE FROM {qualified(write.table)} WHERE year = ?", [year])
-            pause_point("mid_transaction")
-            [(counts[write.table],)] = execute(
-                con, f"INSERT INTO {qualified(write.table)} BY NAME SELECT * FROM {write.relation}"
-            )
+            counts[write.table] = _write_year_rows(con, year, write, add_columns)
         execute(con, "COMMIT")
     except BaseException:
         # A failed write (a full disk) may have ended the transaction already; the error to
@@ -243,6 +258,31 @@ def replace_year(con: duckdb.DuckDBPyConnection, year: int, writes: list[Write])
             execute(con, "ROLLBACK")
         raise
     return counts
+
+
+def _write_year_rows(
+    con: duckdb.DuckDBPyConnection, year: int, write: Write, add_columns: bool
+) -> int:
+    """Replace one table's year inside the caller's transaction; the rows written."""
+    kind = _kind(con, write.table)
+    if kind == "view":  # a model that was a view is a table now
+        execute(con, f"DROP VIEW {qualified(write.table)}")
+    if kind != "table":
+        execute(con, f"CREATE SCHEMA IF NOT EXISTS {quote(write.table.split('.')[0])}")
+        [(rows,)] = execute(
+            con, f"CREATE TABLE {qualified(write.table)} AS SELECT * FROM {write.relation}"
+        )
+    else:
+        if add_columns:
+            _add_new_columns(con, write.table, write.relation)
+        execute(con, f"DELETE FROM {qualified(write.table)} WHERE year = ?", [year])
+        pause_point("mid_transaction")
+        [(rows,)] = execute(
+            con, f"INSERT INTO {qualified(write.table)} BY NAME SELECT * FROM {write.relation}"
+        )
+    if write.comments:
+        apply_comments(con, write.table, write.comments)
+    return rows
 
 
 # --- one run, one atomic publication --------------------------------------------------------
