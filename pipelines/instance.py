@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
 
 from assets.resources import PROJECT_DIR
 from assets.warehouse import DUCKDB_POOL
@@ -33,8 +38,46 @@ def open_instance() -> dg.DagsterInstance:
             f"{DEFAULT_DAGSTER_HOME}"
         )
     instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    reuse_event_log_engines(instance.event_log_storage)
     ensure_pool_limit(instance)  # ready for the UI's backfills too
     return instance
+
+
+def reuse_event_log_engines(storage) -> None:
+    """Let this process's SQLite event log keep one SQLAlchemy engine per database file.
+
+    Dagster's SQLite event log makes a new engine for every event it stores (three or more per
+    asset a run materialises), and each new engine compiles every statement afresh: in a
+    district run that is about a second of the ten. Kept engines still open and close a SQLite
+    connection per write (``NullPool``), so what is written, and when, is unchanged. Only this
+    process's instance is changed (the UI and the daemon keep Dagster's own), and only when the
+    storage is the SQLite one this was written against; otherwise it is left as it is.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    if type(storage) is not SqliteEventLogStorage or not all(
+        hasattr(storage, name) for name in ("_db_lock", "_initdb", "_initialized_dbs")
+    ):
+        return
+    engines = {}
+
+    @contextmanager
+    def connect(shard: str):
+        with storage._db_lock:
+            if shard not in engines:
+                engines[shard] = create_engine(
+                    storage.conn_string_for_shard(shard),
+                    poolclass=NullPool,
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                )
+            if shard not in storage._initialized_dbs:
+                storage._initdb(engines[shard])
+                storage._initialized_dbs.add(shard)
+            with engines[shard].connect() as conn, conn.begin():
+                yield conn
+
+    storage._connect = connect
 
 
 def ensure_pool_limit(instance: dg.DagsterInstance) -> None:

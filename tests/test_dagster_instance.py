@@ -17,7 +17,13 @@ from assets.partitions import school_years
 from assets.year_build import BUILD_STEP
 from pipelines.cli import WAREHOUSE_BUSY, main
 from pipelines.definitions import build_definitions
-from pipelines.instance import DEFAULT_DAGSTER_HOME, PID_TAG, dagster_home, open_instance
+from pipelines.instance import (
+    DEFAULT_DAGSTER_HOME,
+    PID_TAG,
+    dagster_home,
+    open_instance,
+    reuse_event_log_engines,
+)
 from tests import district as d
 from tests.helpers import instance_with_years, run_year, snapshot_tables, write_year
 
@@ -82,6 +88,30 @@ def test_a_cli_run_shows_in_the_instance_with_materialisations_and_checks(home, 
         assert by_name["resource_shares_sum_to_one"].status.value == "SUCCEEDED"
         assert by_name["cv_within_limits"].status.value == "FAILED"
         assert {r.run_id for r in checks.values()} <= {r.run_id for r in runs}
+
+
+def test_the_cli_instance_keeps_one_event_log_engine_per_file(home):
+    # Dagster's SQLite event log makes (and compiles statements for) a new engine per event;
+    # `junheng run`'s instance keeps one per database file (pipelines.instance).
+    with open_instance() as instance:
+        storage = instance.event_log_storage
+        engines = []  # the engines themselves: an id() of a freed one can come back
+        for _ in range(3):
+            with storage.index_connection() as conn:
+                engines.append(conn.engine)
+        assert len({id(e) for e in engines}) == 1
+    with dg.DagsterInstance.get() as plain:  # Dagster's own, as the UI and the daemon get it
+        engines = []
+        for _ in range(2):
+            with plain.event_log_storage.index_connection() as conn:
+                engines.append(conn.engine)
+        assert len({id(e) for e in engines}) == 2
+
+
+def test_other_event_log_storages_are_left_as_they_are():
+    storage = object.__new__(dg.DagsterInstance)  # anything that is not Dagster's SQLite one
+    reuse_event_log_engines(storage)
+    assert "_connect" not in vars(storage)
 
 
 def test_a_killed_cli_run_is_marked_failed_by_the_next_one(home, tmp_path):
