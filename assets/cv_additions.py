@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sparse
 
 TRIES = 6  # solves per problem: the first at the limit, then at tightened limits
 SOLVER_TOLERANCE = 1e-10  # feasibility and gap; a tenth of the 9-decimal comparison step
@@ -133,6 +132,8 @@ class _ConeProblem:
             *[(i, k, share) for k, unit in enumerate(units) for i, share in unit.raises],
             strict=True,
         )
+        import scipy.sparse as sparse  # here, not at start-up: most runs solve nothing
+
         self.raise_matrix = sparse.csr_array(
             (shares, (rows, cols)), shape=(len(students), len(units))
         )
@@ -159,6 +160,7 @@ class _ConeProblem:
         where M is the raise matrix (section × unit shares).
         """
         import clarabel
+        import scipy.sparse as sparse
 
         sections, n = self.raise_matrix.shape
         weights = self.students / self.students.sum()
