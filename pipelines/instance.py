@@ -46,15 +46,16 @@ def open_instance() -> dg.DagsterInstance:
 def reuse_event_log_engines(storage) -> None:
     """Let this process's SQLite event log keep one SQLAlchemy engine per database file.
 
-    Dagster's SQLite event log makes a new engine for every event it stores (three or more per
-    asset a run materialises), and each new engine compiles every statement afresh: in a
-    district run that is about a second of the ten. Kept engines still open and close a SQLite
-    connection per write (``NullPool``), so what is written, and when, is unchanged. Only this
-    process's instance is changed (the UI and the daemon keep Dagster's own), and only when the
-    storage is the SQLite one this was written against; otherwise it is left as it is.
+    Dagster's SQLite event log makes a new engine and opens a new SQLite connection for every
+    event it stores (three or more per asset a run materialises): each new engine compiles
+    every statement afresh, and closing the file's last connection checkpoints its write-ahead
+    log. In a district run that is about two seconds of the ten. A kept engine keeps its
+    connection open between writes (SQLAlchemy's default pool); each event is still its own
+    committed transaction, so what is written, and when, is unchanged, and an idle connection
+    holds no lock the UI or the daemon would wait for. Only this process's instance is changed,
+    and only when the storage is the SQLite one this was written against.
     """
     from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
 
     if type(storage) is not SqliteEventLogStorage or not all(
         hasattr(storage, name) for name in ("_db_lock", "_initdb", "_initialized_dbs")
@@ -68,7 +69,6 @@ def reuse_event_log_engines(storage) -> None:
             if shard not in engines:
                 engines[shard] = create_engine(
                     storage.conn_string_for_shard(shard),
-                    poolclass=NullPool,
                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
                 )
             if shard not in storage._initialized_dbs:
@@ -77,7 +77,15 @@ def reuse_event_log_engines(storage) -> None:
             with engines[shard].connect() as conn, conn.begin():
                 yield conn
 
+    def dispose() -> None:
+        for engine in engines.values():
+            engine.dispose()  # closes the kept connections
+        engines.clear()
+        dagster_dispose()
+
+    dagster_dispose = storage.dispose
     storage._connect = connect
+    storage.dispose = dispose
 
 
 def ensure_pool_limit(instance: dg.DagsterInstance) -> None:
