@@ -30,6 +30,8 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
 - 150114: the denominators of 150112 at 0, their numerators missing: not judged.
 - 150115: one rejected enrollment row (a complete middle school's junior row).
 - 150116: a school without any equipment: one CV undefined (county value 0).
+- 150118: a school whose schools row is rejected (school type 暂缺), and with it its
+  enrollment, teacher, room and finance rows; a second school is complete.
 """
 
 import duckdb
@@ -50,7 +52,7 @@ ONE_REJECTED, REJECTED_TWICE, NO_TEACHERS, TEACHING_POINT = (
 )
 NO_CLASSES, UNDER_10, UNDER_20 = "150109", "150110", "150111"
 NOBODY, ONE_ENTRANT, NOBODY_UNANSWERED = "150112", "150113", "150114"
-ONE_ENROLLMENT_REJECTED, NO_EQUIPMENT = "150115", "150116"
+ONE_ENROLLMENT_REJECTED, NO_EQUIPMENT, REJECTED_SCHOOL = "150115", "150116", "150118"
 FILES = ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")
 
 
@@ -153,6 +155,12 @@ def _rejected_twice():
     return _merge(parts)
 
 
+def _rejected_school():
+    rejected = compliant("1501180002", "小学", {"primary": 100}, REJECTED_SCHOOL)
+    rejected["schools"][0]["school_type"] = "暂缺"
+    return _merge([compliant("1501180001", "小学", {"primary": 500}, REJECTED_SCHOOL), rejected])
+
+
 def _no_equipment():
     part = compliant("1501160001", "小学", {"primary": 500}, NO_EQUIPMENT)
     part["facilities"][0]["equipment_value_yuan"] = 0.0
@@ -224,6 +232,7 @@ def district():
             compliant("1501140001", "小学", {"primary": 500}, NOBODY_UNANSWERED),
             _junior_row_rejected("1501150001", ONE_ENROLLMENT_REJECTED),
             _no_equipment(),
+            _rejected_school(),
         ]
     )
     halves = {
@@ -290,7 +299,7 @@ def district():
         _county(SCHOOL_EDGES, PASS_NUMBERS, drop=halves[SCHOOL_EDGES])
         + _county(OTHER_HALVES, PASS_NUMBERS, drop=halves[OTHER_HALVES])
         + _county(ROUNDING, rounding, drop=["care_system", "hs_quota_rural"])
-        + _county(ONES, ones, empty_notes=["care_system", "monitoring_level3"])
+        + _county(ONES, ones, empty_notes=["care_system", "monitoring_level3", "layout_planned"])
         + _county(NOBODY, nobody)
         + _county(ONE_ENTRANT, one_entrant)
         + _county(NOBODY_UNANSWERED, nobody, drop=NUMERATORS)
@@ -304,6 +313,7 @@ def district():
                 NO_CLASSES,
                 ONE_ENROLLMENT_REJECTED,
                 NO_EQUIPMENT,
+                REJECTED_SCHOOL,
             )
             for row in county_items(county, PASS_NUMBERS)
         ]
@@ -449,7 +459,8 @@ def test_figures_of_one_are_ratios_of_100_percent(warehouse):
     expected = {
         "Q2": (100.0, "1 / 1 = 100.00% ≥ 95%"),
         "G14": (100.0, "1 / 1 = 100.00% ≥ 50%; 分配到农村初中 1 / 1 = 100.00%"),
-        # An empty note adds nothing, not a NULL.
+        # An empty note adds nothing, not a NULL (G1: a yes/no item; G15 and Q9: with figures).
+        "G1": (1.0, "是"),
         "G15": (100.0, "关爱体系: 是; 随迁子女 1 / 1 = 100.00% ≥ 85%"),
         "Q9": (0.149, "Ⅲ级以上: 是; 校际差异率 0.149 < 0.15"),
     }
@@ -504,6 +515,21 @@ def test_rejected_rows_are_counted_one_by_one(warehouse):
     assert item(warehouse, REJECTED_TWICE, "G6")["detail"] == (
         "incomplete: 4 rejected rows in schools, enrollment or finance"
     )
+
+
+def test_the_rows_of_a_rejected_school_count_in_its_county(warehouse):
+    # School 002 of 150118 is rejected; its other rows are rejected with it (school_rejected)
+    # and carry no county code of their own: they are its county's, through its schools row.
+    # Its rows: 1 schools, 1 enrollment, 6 teachers (ceil(6 % of 100)), 2 rooms, 1 finance.
+    expected = {
+        "G4": "incomplete: 2 rejected rows in schools or enrollment",  # 1 + 1
+        "G3": "incomplete: 4 rejected rows in schools, enrollment or rooms",  # 1 + 1 + 2
+        "G6": "incomplete: 3 rejected rows in schools, enrollment or finance",  # 1 + 1 + 1
+        "G9": "incomplete: 7 rejected rows in schools or teachers",  # 1 + 6
+    }
+    for code, detail in expected.items():
+        row = item(warehouse, REJECTED_SCHOOL, code)
+        assert (row["passed"], row["detail"]) == (None, detail), code
 
 
 def test_one_rejected_enrollment_row_withholds_every_item_of_pupils_and_classes(warehouse):

@@ -11,8 +11,10 @@ the last before the rework (with the one fix made alongside: the files named in
     python -m tests.fingerprint W --out tests/golden/province_2024.json
 
 A change that is meant to change results takes a new fingerprint the same way, and says why in
-its commit. Re-taken once since: when the G6 and G7 details began to print yuan to the fen (the
-old and the new county_compliance run on one warehouse differed only in those details).
+its commit. Re-taken twice since, each time after running the old and the new
+county_compliance on one warehouse, which differed only in the details named: when the G6 and
+G7 details began to print yuan to the fen; when the rows of a rejected school began to count in
+its county (county 120102's one rejected school: e.g. G9 "9 rejected rows" → "109").
 """
 
 import json

@@ -50,13 +50,22 @@ counties AS (
 
 -- Rows rejected per county and file: an item computed from a file with rejected rows is not judged.
 rejected AS (
+    -- A row's county is its school's: the accepted school's, else the one the school's own
+    -- rejected schools row gives (every row of a rejected school is rejected with it). Only
+    -- rows of school files are counted below.
     SELECT
         r.year,
-        coalesce(s.county_code, r.county_code) AS county_code,
+        coalesce(s.county_code, rs.county_code) AS county_code,
         r.file_kind,
         count(DISTINCT r.row_number) AS rows
     FROM audit.rejected_rows AS r
     LEFT JOIN staging.schools AS s ON s.year = r.year AND s.school_id = r.school_id
+    LEFT JOIN (
+        SELECT year, school_id, any_value(county_code) AS county_code
+        FROM audit.rejected_rows
+        WHERE file_kind = 'schools' AND county_code IS NOT NULL
+        GROUP BY year, school_id
+    ) AS rs ON rs.year = r.year AND rs.school_id = r.school_id
     GROUP BY ALL
 ),
 
