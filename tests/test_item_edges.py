@@ -758,6 +758,8 @@ def test_q4_of_a_county_of_one_school_is_its_share_of_schools(warehouse):
     # 1 school of 1 spends ≥ 5 % of its budget on training: 1 × 100 / 1 = 100 %.
     q4 = item(warehouse, ONES, "Q4")
     assert (q4["value"], q4["passed"]) == (100.0, True)
+    # No school falls short: nothing is listed, and the detail is not lost with the list.
+    assert q4["detail"] == "1 / 1 所学校培训经费不低于公用经费预算的 5%"
 
 
 def test_a_county_without_special_or_small_schools_says_so(warehouse):
