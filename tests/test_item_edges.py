@@ -592,6 +592,14 @@ def test_a_teaching_point_with_one_class_and_one_teacher(warehouse):
         "小学班级 1 个, 标准班额 1 个, 占比 100.0%; 初中班级 0 个, 标准班额 0 个, 占比 —; "
         "0 所学校有超标准班额",
     )
+    # G6: 20 pupils < 100, funded as 100: 80 000 yuan ≥ 100 × 800 = 80 000 → 1 of 1 school,
+    # 1 × 100 / 1 = 100 %; none falls short, so none is listed (and the detail stays).
+    g6 = item(warehouse, TEACHING_POINT, "G6")
+    assert (g6["value"], g6["passed"], g6["detail"]) == (
+        100.0,
+        True,
+        "不足100名学生的学校 1 所, 按100人核定 1 所",
+    )
     # A teaching point is no school of G3 and G4: none of 0 schools fails, no share is shown.
     for code in ("G3", "G4"):
         row = item(warehouse, TEACHING_POINT, code)
