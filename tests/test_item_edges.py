@@ -789,6 +789,13 @@ def test_the_shares_of_a_county_of_one_school_are_of_one(warehouse):
         code: item(warehouse, ROUNDING, code)["value"] for code in ("school_compliance", "G3", "G5")
     }
     assert values == {"school_compliance": 100.0, "G3": 100.0, "G5": 100.0}
+    # None falls short, so none is listed; the count alone is the detail. G4: 500 pupils, a
+    # primary school built in 2015 with no migrant majority: limit 2000.
+    details = {code: item(warehouse, ROUNDING, code)["detail"] for code in ("G3", "G4")}
+    assert details == {
+        "G3": "1 / 1 所学校按每12班1间配齐达标音乐、美术专用教室",
+        "G4": "1 / 1 所学校规模不超过上限 (2000/2500, 2010年及以前建成或随迁子女过半 2400/3000)",
+    }
 
 
 def test_one_undefined_cv_is_counted_as_one_not_judged(warehouse):
