@@ -30,8 +30,8 @@ school is a compliant school of tests/guarantee_district.py with the changes nam
 - 150114: the denominators of 150112 at 0, their numerators missing: not judged.
 - 150115: one rejected enrollment row (a complete middle school's junior row).
 - 150116: a school without any equipment: one CV undefined (county value 0).
-- 150118: a school whose schools row is rejected (school type 暂缺), and with it its
-  enrollment, teacher, room and finance rows; a second school is complete.
+- 150118 and 150119: in each, a school whose schools row is rejected (school type 暂缺), and
+  with it its enrollment, teacher, room and finance rows; a second school is complete.
 """
 
 import duckdb
@@ -52,7 +52,8 @@ ONE_REJECTED, REJECTED_TWICE, NO_TEACHERS, TEACHING_POINT = (
 )
 NO_CLASSES, UNDER_10, UNDER_20 = "150109", "150110", "150111"
 NOBODY, ONE_ENTRANT, NOBODY_UNANSWERED = "150112", "150113", "150114"
-ONE_ENROLLMENT_REJECTED, NO_EQUIPMENT, REJECTED_SCHOOL = "150115", "150116", "150118"
+ONE_ENROLLMENT_REJECTED, NO_EQUIPMENT = "150115", "150116"
+REJECTED_SCHOOL, REJECTED_LARGER_SCHOOL = "150118", "150119"
 FILES = ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")
 
 
@@ -155,10 +156,10 @@ def _rejected_twice():
     return _merge(parts)
 
 
-def _rejected_school():
-    rejected = compliant("1501180002", "小学", {"primary": 100}, REJECTED_SCHOOL)
+def _rejected_school(county, pupils):
+    rejected = compliant(county + "0002", "小学", {"primary": pupils}, county)
     rejected["schools"][0]["school_type"] = "暂缺"
-    return _merge([compliant("1501180001", "小学", {"primary": 500}, REJECTED_SCHOOL), rejected])
+    return _merge([compliant(county + "0001", "小学", {"primary": 500}, county), rejected])
 
 
 def _no_equipment():
@@ -232,7 +233,8 @@ def district():
             compliant("1501140001", "小学", {"primary": 500}, NOBODY_UNANSWERED),
             _junior_row_rejected("1501150001", ONE_ENROLLMENT_REJECTED),
             _no_equipment(),
-            _rejected_school(),
+            _rejected_school(REJECTED_SCHOOL, 100),
+            _rejected_school(REJECTED_LARGER_SCHOOL, 200),
         ]
     )
     halves = {
@@ -314,6 +316,7 @@ def district():
                 ONE_ENROLLMENT_REJECTED,
                 NO_EQUIPMENT,
                 REJECTED_SCHOOL,
+                REJECTED_LARGER_SCHOOL,
             )
             for row in county_items(county, PASS_NUMBERS)
         ]
@@ -530,6 +533,10 @@ def test_the_rows_of_a_rejected_school_count_in_its_county(warehouse):
     for code, detail in expected.items():
         row = item(warehouse, REJECTED_SCHOOL, code)
         assert (row["passed"], row["detail"]) == (None, detail), code
+    # 150119's rejected school has 200 pupils: 12 teachers (ceil(6 % of 200)); each county
+    # counts its own school's rows only.
+    g9 = item(warehouse, REJECTED_LARGER_SCHOOL, "G9")
+    assert g9["detail"] == "incomplete: 13 rejected rows in schools or teachers"  # 1 + 12
 
 
 def test_one_rejected_enrollment_row_withholds_every_item_of_pupils_and_classes(warehouse):
@@ -818,29 +825,45 @@ def test_one_incomplete_section_is_counted_and_holds_the_resources_item_back(war
 
 
 def test_each_year_is_judged_on_its_own_rejected_rows_and_answers(tmp_path):
-    # 150117 in 2023: two teacher rows of its one school rejected (counted as two, not as one
+    # 150117 in 2023: two teacher rows of its school 001 rejected (counted as two, not as one
     # school) and a veto answered 是; in 2024 clean and no veto. 2024 must not inherit 2023's
     # rejected rows or its answer (joins on the year).
-    county = "150117"
+    # School 002 (100 pupils: 1 schools row, 6 teacher rows) is rejected in both years: in
+    # 2023 in 150117, in 2024 in 150120 (its schools row moved county). Its 2024 rows are
+    # 150120's only, not also 150117's through its 2023 schools row.
+    county, moved_to = "150117", "150120"
     for year, vetoes in ((2023, ["veto_key_schools"]), (2024, [])):
-        files = compliant("1501170001", "小学", {"primary": 500}, county)
+        parts = [compliant("1501170001", "小学", {"primary": 500}, county)]
         if year == 2023:
-            for teacher in files["teachers"][:2]:
+            for teacher in parts[0]["teachers"][:2]:
                 teacher["rotated"] = "也许"  # not 是/否: the row is rejected
+        rejected = compliant("1501170002", "小学", {"primary": 100}, county)
+        if year == 2024:
+            parts.append(compliant("1501200001", "小学", {"primary": 500}, moved_to))
+            rejected["schools"][0]["county_code"] = moved_to
+        rejected["schools"][0]["school_type"] = "暂缺"
+        files = {name: [row for part in [*parts, rejected] for row in part[name]] for name in FILES}
         files["county"] = county_items(county, PASS_NUMBERS, vetoes=vetoes)
+        if year == 2024:
+            files["county"] += county_items(moved_to, PASS_NUMBERS)
         write_year(tmp_path / "in", year, files)
     path = tmp_path / "w.duckdb"
     for year in (2023, 2024):
         assert run_year(tmp_path / "in", path, year).success
     found = {
-        (r["year"], r["item"]): (r["passed"], r["detail"])
+        (r["year"], r["county_code"], r["item"]): (r["passed"], r["detail"])
         for r in query_dicts(
             path,
-            "SELECT year, item, passed, detail FROM marts.county_compliance "
+            "SELECT year, county_code, item, passed, detail FROM marts.county_compliance "
             "WHERE item IN ('G9', 'veto_key_schools')",
         )
     }
-    assert found[2023, "G9"] == (None, "incomplete: 2 rejected rows in schools or teachers")
-    assert found[2024, "G9"][0] is True
-    assert found[2023, "veto_key_schools"][0] is False
-    assert found[2024, "veto_key_schools"][0] is True
+    # 2 teacher rows of 001 + 002's schools row and 6 teacher rows = 9.
+    assert found[2023, county, "G9"] == (None, "incomplete: 9 rejected rows in schools or teachers")
+    assert found[2024, county, "G9"][0] is True
+    assert found[2024, moved_to, "G9"] == (
+        None,
+        "incomplete: 7 rejected rows in schools or teachers",  # 1 + 6
+    )
+    assert found[2023, county, "veto_key_schools"][0] is False
+    assert found[2024, county, "veto_key_schools"][0] is True
