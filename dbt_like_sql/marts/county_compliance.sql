@@ -61,9 +61,9 @@ rejected AS (
     FROM audit.rejected_rows AS r
     LEFT JOIN staging.schools AS s ON s.year = r.year AND s.school_id = r.school_id
     LEFT JOIN (
-        SELECT year, school_id, any_value(county_code) AS county_code
+        SELECT year, school_id, any_value(county_code) AS county_code  -- any_value skips NULLs
         FROM audit.rejected_rows
-        WHERE file_kind = 'schools' AND county_code IS NOT NULL
+        WHERE file_kind = 'schools'
         GROUP BY year, school_id
     ) AS rs ON rs.year = r.year AND rs.school_id = r.school_id
     GROUP BY ALL
