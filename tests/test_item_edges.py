@@ -156,9 +156,14 @@ def _rejected_twice():
     return _merge(parts)
 
 
+def _school_rejected(part):
+    """The school's schools row rejected (type 暂缺), and with it every other row of it."""
+    part["schools"][0]["school_type"] = "暂缺"
+    return part
+
+
 def _rejected_school(county, pupils):
-    rejected = compliant(county + "0002", "小学", {"primary": pupils}, county)
-    rejected["schools"][0]["school_type"] = "暂缺"
+    rejected = _school_rejected(compliant(county + "0002", "小学", {"primary": pupils}, county))
     return _merge([compliant(county + "0001", "小学", {"primary": 500}, county), rejected])
 
 
@@ -841,8 +846,7 @@ def test_each_year_is_judged_on_its_own_rejected_rows_and_answers(tmp_path):
         if year == 2024:
             parts.append(compliant("1501200001", "小学", {"primary": 500}, moved_to))
             rejected["schools"][0]["county_code"] = moved_to
-        rejected["schools"][0]["school_type"] = "暂缺"
-        files = {name: [row for part in [*parts, rejected] for row in part[name]] for name in FILES}
+        files = _merge([*parts, _school_rejected(rejected)])
         files["county"] = county_items(county, PASS_NUMBERS, vetoes=vetoes)
         if year == 2024:
             files["county"] += county_items(moved_to, PASS_NUMBERS)
