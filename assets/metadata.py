@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-from assets.warehouse import qualified
+from assets.warehouse import qualified, table_columns
 
 PREVIEW_ROWS = 10
 
@@ -24,12 +24,7 @@ def table_metadata(
     con: duckdb.DuckDBPyConnection, table: str, year: int, rows: int | None = None
 ) -> dict:
     """``rows``: the year's row count when the caller knows it (else counted)."""
-    schema, name = table.split(".")
-    columns = con.execute(
-        "SELECT column_name, data_type, comment FROM duckdb_columns() "
-        "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-        [schema, name],
-    ).fetchall()
+    columns = table_columns(con, table)
     if rows is None:
         rows = con.execute(
             f"SELECT count(*) FROM {qualified(table)} WHERE year = ?", [year]

@@ -150,6 +150,15 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
     return {name: dtype for name, dtype, *_ in rows}
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, str]]:
+    """Name, type and comment of each column of the table or view ``schema.name``, in order."""
+    return con.execute(
+        "SELECT column_name, data_type, comment FROM duckdb_columns() "
+        "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        table.split("."),
+    ).fetchall()
+
+
 def _add_new_columns(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> None:
     """The contract changes only by adding columns; older years get NULL in them."""
     current = _columns(con, qualified(table))
@@ -177,37 +186,32 @@ def replace_view(
         execute(con, f"DROP TABLE {qualified(view)}")
     execute(con, f"CREATE OR REPLACE VIEW {qualified(view)} AS\n{query}")
     if comments:
-        apply_comments(con, view, comments)
+        apply_comments(con, view, comments, kind="view")
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection, table: str, comments: dict[str, str]) -> None:
-    """``comments['']`` is the table's (or view's) comment, other keys are column names.
+def apply_comments(
+    con: duckdb.DuckDBPyConnection, name: str, comments: dict[str, str], kind: str
+) -> None:
+    """``comments['']`` is the table's (or view's: ``kind``) comment, other keys are column
+    names.
 
     Only the comments that differ are written: on a re-run they all match, and each COMMENT
     is a catalog change of its own.
     """
-    schema, name = table.split(".")
-    present = dict(
-        con.execute(
-            "SELECT column_name, comment FROM duckdb_columns() "
-            "WHERE schema_name = ? AND table_name = ?",
-            [schema, name],
-        ).fetchall()
-    )
-    kind = "VIEW" if _kind(con, table) == "view" else "TABLE"
-    catalog = "duckdb_views()" if kind == "VIEW" else "duckdb_tables()"
+    present = {column: comment for column, _, comment in table_columns(con, name)}
+    catalog = "duckdb_views()" if kind == "view" else "duckdb_tables()"
     present[""] = con.execute(
-        f"SELECT comment FROM {catalog} WHERE schema_name = ? AND {kind.lower()}_name = ?",
-        [schema, name],
+        f"SELECT comment FROM {catalog} WHERE schema_name = ? AND {kind}_name = ?",
+        name.split("."),
     ).fetchall()[0][0]
     for column, text in comments.items():
         if column not in present or present[column] == text:
             continue
         literal = "'" + text.replace("'", "''") + "'"
         if column == "":
-            execute(con, f"COMMENT ON {kind} {qualified(table)} IS {literal}")
+            execute(con, f"COMMENT ON {kind.upper()} {qualified(name)} IS {literal}")
         else:
-            execute(con, f"COMMENT ON COLUMN {qualified(table)}.{quote(column)} IS {literal}")
+            execute(con, f"COMMENT ON COLUMN {qualified(name)}.{quote(column)} IS {literal}")
 
 
 @dataclass(frozen=True)
@@ -281,7 +285,7 @@ def _write_year_rows(
             con, f"INSERT INTO {qualified(write.table)} BY NAME SELECT * FROM {write.relation}"
         )
     if write.comments:
-        apply_comments(con, write.table, write.comments)
+        apply_comments(con, write.table, write.comments, kind="table")
     return rows
 
 
