@@ -74,23 +74,41 @@ def weighted_cv(students, values) -> tuple[float, float, float]:
 
 
 def _weighted_cvs(students, rows: np.ndarray):
-    """weighted_cv of each row of values (alternatives for the same sections), as arrays.
+    """weighted_cv of each row of values (alternatives for the same sections), as arrays."""
+    count, sections = rows.shape
+    return weighted_cvs_by_group(
+        np.repeat(np.arange(count), sections), np.tile(students, count), rows.ravel(), count
+    )
+
+
+def weighted_cvs_by_group(groups, students, values, count: int):
+    """X̄, S and CV of each group of sections (``groups`` numbers them 0 … count − 1), as arrays.
 
     The deviations are taken relative to X̄ before squaring, so the CV is as exact for 10⁻¹⁵⁰
     as for 10⁶ (values are ≥ 0: X̄ = 0 means every value is 0, S = 0 and the CV is undefined).
     """
-    weights = np.asarray(students, dtype=float) / np.sum(students)
-    means = rows @ weights
+    students = np.asarray(students, dtype=float)
+    values = np.asarray(values, dtype=float)
+    weights = students / np.bincount(groups, students, count)[groups]
+    means = np.bincount(groups, weights * values, count)
     defined = means != 0
-    relative = rows / np.where(defined, means, 1.0)[:, None] - 1
-    cvs = np.where(defined, np.sqrt(relative**2 @ weights), np.nan)
+    relative = values / np.where(defined, means, 1.0)[groups] - 1
+    cvs = np.where(defined, np.sqrt(np.bincount(groups, weights * relative**2, count)), np.nan)
     return means, np.where(defined, cvs * means, 0.0), cvs
 
 
-def within_limit(cv: float, limit: float, decimals: int = 9) -> bool:
-    """The project's comparison: CV rounded to `decimals` (half away from zero, as SQL) ≤ limit."""
+def within_limits(cvs, limits, decimals: int = 9) -> np.ndarray:
+    """The project's comparison, element-wise: CV rounded to `decimals` (half away from zero,
+    as SQL) ≤ limit; an undefined CV (nan) is not within."""
     scale = 10.0**decimals
-    return not math.isnan(cv) and math.floor(cv * scale + 0.5) / scale <= limit
+    cvs = np.asarray(cvs, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(cvs) & (np.floor(cvs * scale + 0.5) / scale <= limits)
+
+
+def within_limit(cv: float, limit: float, decimals: int = 9) -> bool:
+    """within_limits of one CV."""
+    return bool(within_limits(cv, limit, decimals))
 
 
 def least_cost_additions(students, resources, per, limit, units, decimals=9) -> Additions:

@@ -13,6 +13,7 @@ import math
 from itertools import groupby
 
 import dagster as dg
+import numpy as np
 import polars as pl
 
 from assets.cv_additions import Unit, least_cost_additions
@@ -192,26 +193,41 @@ def _solve(year: int, target: str, key: tuple, rows: list[dict]) -> tuple[list[d
     return additions, problem
 
 
+PROBLEM_KEY = ["target", "county_code", "stage", "indicator"]
+
+
+def _over_limit(sections: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the CVs that the needs alone leave over their limit (rows sorted by
+    PROBLEM_KEY, as SECTIONS_SQL returns them)."""
+    from assets.cv_additions import weighted_cvs_by_group, within_limits
+
+    groups = sections.select(pl.struct(PROBLEM_KEY).rle_id())
+    groups = groups.to_series().to_numpy()
+    count = int(groups[-1]) + 1 if len(groups) else 0
+    values = (pl.col("per") * pl.col("resource") / pl.col("students")).alias("value")
+    _, _, cvs = weighted_cvs_by_group(
+        groups,
+        sections["students"].to_numpy(),
+        sections.select(values).to_series().to_numpy(),
+        count,
+    )
+    # Every row of a problem carries its limit and the year's decimals.
+    limits = sections["cv_limit"].to_numpy()[np.unique(groups, return_index=True)[1]]
+    decimals = sections["decimals"][0] if sections.height else 9
+    over = ~within_limits(cvs, limits, decimals)
+    return sections.filter(pl.Series(over[groups]))
+
+
 def cv_additions(con, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The extra additions and the problems solved, for both targets, of one year."""
-    from assets.cv_additions import weighted_cv, within_limit
-
-    rows = con.execute(SECTIONS_SQL, {"year": year})
-    names = [d[0] for d in rows.description]
-    records = [dict(zip(names, r, strict=True)) for r in rows.fetchall()]
+    sections = con.sql(SECTIONS_SQL, params={"year": year}).pl()
     additions, problems = [], []
 
     def key(r):
-        return r["target"], r["county_code"], r["stage"], r["indicator"]
+        return tuple(r[k] for k in PROBLEM_KEY)
 
-    for (target, *problem_key), group in groupby(records, key=key):
-        group = list(group)
-        first = group[0]
-        values = [first["per"] * r["resource"] / r["students"] for r in group]
-        _, _, cv = weighted_cv([r["students"] for r in group], values)
-        if within_limit(cv, first["cv_limit"], first["decimals"]):
-            continue  # the needs alone bring this CV within its limit
-        found, problem = _solve(year, target, tuple(problem_key), group)
+    for (target, *problem_key), group in groupby(_over_limit(sections).to_dicts(), key=key):
+        found, problem = _solve(year, target, tuple(problem_key), list(group))
         additions += found
         problems.append(problem)
     return (
