@@ -8,11 +8,19 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
-from assets.cv_additions import Unit, least_cost_additions, weighted_cv, within_limit
+from assets.cv_additions import (
+    Unit,
+    least_cost_additions,
+    weighted_cv,
+    weighted_cvs_by_group,
+    within_limit,
+)
+from assets.remediation_cv import _over_limit
 
 SOLVER = settings(max_examples=100, deadline=None)
 TEACHER = 100_000.0  # yuan per teacher added (any positive cost gives the same plan here)
@@ -68,6 +76,56 @@ def test_weighted_cv_of_one_section_is_0_and_of_nothing_is_undefined():
     assert weighted_cv([250], [3.2]) == (3.2, 0.0, 0.0)
     mean, std_dev, cv = weighted_cv([100, 200], [0.0, 0.0])
     assert (mean, std_dev) == (0.0, 0.0) and math.isnan(cv)
+
+
+def test_weighted_cvs_by_group_match_one_at_a_time():
+    # Three groups in one pass: (1, 3) of 100 pupils each: X̄ = 2, S = 1, CV = 0.5; (2, 2, 8)
+    # of 100, 100, 200: X̄ = (200 + 200 + 1600) / 400 = 5, S² = (100·9 + 100·9 + 200·9) / 400
+    # = 9, CV = 3 / 5 = 0.6; (0) alone: X̄ = 0, the CV undefined.
+    means, std_devs, cvs = weighted_cvs_by_group(
+        np.array([0, 0, 1, 1, 1, 2]), [100, 100, 100, 100, 200, 50], [1, 3, 2, 2, 8, 0], 3
+    )
+    assert means.tolist() == pytest.approx([2, 5, 0])
+    assert std_devs.tolist() == pytest.approx([1, 3, 0])
+    assert cvs[:2].tolist() == pytest.approx([0.5, 0.6]) and math.isnan(cvs[2])
+
+
+def test_over_limit_keeps_only_the_problems_the_needs_leave_over_their_limit():
+    # all_met/A: resources 1 and 3 of 100 pupils (per 1): CV 0.5, at the limit 0.5: solved by
+    # the needs. all_met/B: 1 and 4: X̄ 2.5, S 1.5, CV 0.6 > 0.5: kept, both its rows.
+    # complies/A: 1 and 3 again but limit 0.45: kept.
+    rows = [
+        ("all_met", "A", 1.0, 0.5),
+        ("all_met", "A", 3.0, 0.5),
+        ("all_met", "B", 1.0, 0.5),
+        ("all_met", "B", 4.0, 0.5),
+        ("complies", "A", 1.0, 0.45),
+        ("complies", "A", 3.0, 0.45),
+    ]
+    sections = pl.DataFrame(
+        [
+            {
+                "target": t,
+                "county_code": c,
+                "stage": "primary",
+                "indicator": "x",
+                "per": 1.0,
+                "students": 100,
+                "resource": 100 * value,
+                "cv_limit": limit,
+                "decimals": 9,
+            }
+            for t, c, value, limit in rows
+        ]
+    )
+    kept = _over_limit(sections).select("target", "county_code", "resource").rows()
+    assert kept == [
+        ("all_met", "B", 100.0),
+        ("all_met", "B", 400.0),
+        ("complies", "A", 100.0),
+        ("complies", "A", 300.0),
+    ]
+    assert _over_limit(sections.clear()).is_empty()
 
 
 def test_within_limit_rounds_to_the_comparison_decimals():
