@@ -11,6 +11,9 @@ import polars as pl
 
 from schemas.reference_data import school_type_stages
 
+# Every column a rule of this module reads.
+READS = ("school_id", "stage", "county_code")
+
 
 def _member_of(expr: pl.Expr, values: pl.Series, rule: str, negate: bool = False) -> pa.Check:
     listed = values.cast(pl.String).implode()
