@@ -218,6 +218,18 @@ def test_a_dropped_junior_section_leaves_the_junior_cvs_unjudged(warehouse):
         [YEAR, DROPPED_JUNIOR],
     )[0]
     assert verdict["verdict"] == "incomplete"
+    # Nor is an unjudged CV remedied from the partial data: the county's remediation row says
+    # why, in the CV's own note, with no extra additions.
+    remedied = query_dicts(
+        warehouse,
+        "SELECT c.note, r.method, r.extra_for_cv FROM marts.remediation_county AS r "
+        "JOIN marts.coefficients AS c USING (year, county_code, stage, indicator) "
+        "WHERE r.year = ? AND r.county_code = ? AND r.stage = 'junior'",
+        [YEAR, DROPPED_JUNIOR],
+    )
+    assert len(remedied) == 7
+    for row in remedied:
+        assert row["method"] == "not judged: " + row["note"] and row["extra_for_cv"] == 0
 
 
 def test_a_nine_year_school_missing_its_junior_row(warehouse):

@@ -203,3 +203,69 @@ def test_every_need_met_leaves_no_section_below_its_standard(warehouse):
         "FROM needs.school_indicator_compliance WHERE NOT met",
     )
     assert below == []
+
+
+def county_row(warehouse, stage, indicator):
+    rows = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.remediation_county WHERE year = ? AND county_code = ? "
+        "AND stage = ? AND indicator = ?",
+        [YEAR, r.COUNTY, stage, indicator],
+    )
+    assert len(rows) == 1
+    return rows[0]
+
+
+def weighted_cv(pairs):
+    """§1 by hand: X̄ = Σnx / Σn, S = √(Σn(x − X̄)² / Σn), CV = S / X̄ over (students, value)."""
+    total = sum(n for n, _ in pairs)
+    mean = sum(n * x for n, x in pairs) / total
+    return (sum(n * (x - mean) ** 2 for n, x in pairs) / total) ** 0.5 / mean
+
+
+# Primary qualified teachers per 100 pupils, (pupils, teachers) of each primary section:
+# SHORT_TWO, SHORT_TWO_KINDS, NINE, ROOMS, BIG, CROWDED, MORE_CLASSES (MIDDLE has none).
+PRIMARY_QUALIFIED = [(400, 15), (1000, 30), (300, 13), (1350, 57), (2100, 89), (1400, 59)]
+PRIMARY_QUALIFIED += [(1300, 55)]
+
+
+def test_county_totals_of_a_teacher_indicator_and_its_cv_before_and_after_the_needs(warehouse):
+    # Two sections below 4.2: SHORT_TWO needs 2 teachers (0 to complies), SHORT_TWO_KINDS 12
+    # (6 to complies, where qualified is the one left at 85 %): 14 teachers, 2 100 000 yuan;
+    # to complies 6 × 150 000 = 900 000.
+    row = county_row(warehouse, "primary", "qualified_teachers_per100")
+    assert (row["sections_below"], row["shortfall_total"], row["unit"]) == (2, 14, "teachers")
+    assert (row["cost_yuan"], row["cost_to_complies_yuan"]) == (14 * TEACHER, 6 * TEACHER)
+    # CV now: values 3.75, 3.0, 4.33, 4.22, 4.24, 4.21, 4.23 per 100; after the needs
+    # SHORT_TWO has 17 (4.25) and SHORT_TWO_KINDS 42 (4.2).
+    before = [(n, 100 * t / n) for n, t in PRIMARY_QUALIFIED]
+    after = [(400, 100 * 17 / 400), (1000, 100 * 42 / 1000)] + before[2:]
+    assert row["cv_before"] == pytest.approx(weighted_cv(before), rel=1e-9)
+    assert row["cv_after_needs"] == pytest.approx(weighted_cv(after), rel=1e-9)
+    assert weighted_cv(after) < weighted_cv(before) < 0.5
+    assert row["cv_limit"] == 0.5 and (row["extra_for_cv"], row["extra_cost_yuan"]) == (0, 0)
+    assert row["method"] == "within the limit once the needs are met: no extra additions"
+
+
+def test_county_totals_where_no_section_is_below_count_nothing(warehouse):
+    # Primary PE/art teachers: every section meets 0.9 per 100; the needs hire none of them,
+    # so the CV after the needs is the CV now.
+    row = county_row(warehouse, "primary", "pe_art_teachers_per100")
+    assert (row["sections_below"], row["shortfall_total"]) == (0, 0)
+    assert (row["cost_yuan"], row["cost_to_complies_yuan"]) == (0, 0)
+    assert row["cv_after_needs"] == row["cv_before"] > 0
+
+
+def test_county_totals_count_a_shared_facility_once_in_the_stage_that_sets_it(warehouse):
+    # Teaching area: NINE's junior section sets the school's 741.82 m² (primary's row costs
+    # 0); primary has NINE as its only section below (3.85 < 4.5 m²), at 0 yuan.
+    addition = (5.8 * 200 - 2000 * 220 / 520) * 520 / 220
+    junior = county_row(warehouse, "junior", "teaching_area_per_student")
+    primary = county_row(warehouse, "primary", "teaching_area_per_student")
+    assert (junior["sections_below"], primary["sections_below"]) == (1, 1)
+    assert junior["unit"] == primary["unit"] == "m2"
+    assert junior["shortfall_total"] == pytest.approx(5.8 * 200 - 2000 * 220 / 520)
+    assert (junior["cost_yuan"], primary["cost_yuan"]) == (pytest.approx(addition * M2), 0)
+    # To complies: junior teaching is the one left at 85 % (0.85 × 5.8 × 200 − 846.15).
+    to_85 = (0.85 * 5.8 * 200 - 2000 * 220 / 520) * 520 / 220
+    assert junior["cost_to_complies_yuan"] == pytest.approx(to_85 * M2)

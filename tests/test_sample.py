@@ -235,3 +235,35 @@ def test_rooms_are_counted_in_their_own_year(warehouse, year):
     assert counted and sum(reported.values()) > 0
     for school_id, music, art in counted:
         assert (music, art) == (reported[school_id, "music"], reported[school_id, "art"]), school_id
+
+
+def test_2022_county_remediation_carries_the_cv_solvers_extra_teachers(warehouse):
+    # 2022 junior backbone teachers: CV 0.635 now and 0.590 once its 7 sections below receive
+    # their 22 teachers, over 0.45: the solver's extra additions (target all_met) are the row's
+    # extra units and cost, and its method is the problem's. Every other row needs none.
+    rows = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.remediation_county WHERE year = 2022 ORDER BY stage, indicator",
+    )
+    extra = query(
+        warehouse,
+        "SELECT stage, indicator, sum(addition), sum(cost_yuan) FROM "
+        "marts.remediation_cv_additions WHERE year = 2022 AND target = 'all_met' GROUP BY ALL",
+    )
+    [(stage, indicator, units, cost)] = extra
+    [(method,)] = query(
+        warehouse,
+        "SELECT method FROM marts.remediation_cv_problems WHERE year = 2022 "
+        "AND target = 'all_met' AND stage = ? AND indicator = ?",
+        [stage, indicator],
+    )
+    assert (stage, indicator) == ("junior", "backbone_teachers_per100") and units > 0
+    solved = [row for row in rows if row["extra_for_cv"] > 0]
+    assert [(row["stage"], row["indicator"]) for row in solved] == [(stage, indicator)]
+    [row] = solved
+    assert (row["extra_for_cv"], row["extra_cost_yuan"], row["method"]) == (units, cost, method)
+    assert units * 150_000 == cost  # whole teachers at the default unit cost
+    assert (row["sections_below"], row["shortfall_total"]) == (7, 22)
+    assert row["cv_before"] > row["cv_after_needs"] > row["cv_limit"] == 0.45
+    others = [row for row in rows if row is not solved[0]]
+    assert len(others) == 13 and all(row["extra_cost_yuan"] == 0 for row in others)
