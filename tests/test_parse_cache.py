@@ -14,9 +14,9 @@ from assets.sql_models import discover_models
 @pytest.fixture
 def cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    parse_cache._entries.cache_clear()
+    parse_cache._answers.clear()
     yield tmp_path
-    parse_cache._entries.cache_clear()
+    parse_cache._answers.clear()
 
 
 def test_a_result_is_computed_once_and_read_back(cache_home):
@@ -27,22 +27,24 @@ def test_a_result_is_computed_once_and_read_back(cache_home):
         return ["staging.schools"]
 
     assert parse_cache.remembered("tables_read", "SELECT 1", compute) == ["staging.schools"]
-    parse_cache._entries.cache_clear()  # as a new process would
+    parse_cache._answers.clear()  # as a new process would
     assert parse_cache.remembered("tables_read", "SELECT 1", compute) == ["staging.schools"]
     assert calls == [1]
     # Another text, or the same text asked another question, is computed.
     parse_cache.remembered("tables_read", "SELECT 2", compute)
     parse_cache.remembered("renamed", "SELECT 1", compute)
     assert len(calls) == 3
-    assert parse_cache.cache_file().parent == cache_home / "junheng"
+    # One small file per question and text: a process reads only those it asks for.
+    folder = parse_cache.cache_dir()
+    assert folder.parent == cache_home / "junheng" and len(list(folder.iterdir())) == 3
 
 
-def test_a_damaged_cache_is_ignored_and_replaced(cache_home):
-    path = parse_cache.cache_file()
+def test_a_damaged_entry_is_ignored_and_replaced(cache_home):
+    path = parse_cache.entry_file("tables_read", "SELECT 1")
     path.parent.mkdir(parents=True)
-    path.write_text('{"tables_read:', encoding="utf-8")  # cut short
+    path.write_text('["a.', encoding="utf-8")  # cut short
     assert parse_cache.remembered("tables_read", "SELECT 1", lambda: ["a.b"]) == ["a.b"]
-    assert list(json.loads(path.read_text(encoding="utf-8")).values()) == [["a.b"]]
+    assert json.loads(path.read_text(encoding="utf-8")) == ["a.b"]
 
 
 def test_a_cache_that_cannot_be_written_is_only_slower(cache_home):
@@ -64,7 +66,7 @@ def _dependencies_in_a_new_process(cache_home) -> dict:
 
 def test_models_read_from_the_cache_are_those_parsed(cache_home):
     parsed = _dependencies_in_a_new_process(cache_home)  # empty cache: every text parsed
-    assert parse_cache.cache_file().exists()
+    assert any(parse_cache.cache_dir().iterdir())
     assert _dependencies_in_a_new_process(cache_home) == parsed  # every text from the cache
     here = {m.table: [m.dependencies, m.sql] for m in discover_models()}
     assert parsed == here and "needs.school_sections" in parsed
