@@ -1,10 +1,14 @@
 """The SQL mutator makes the one-change bugs it promises, keeps the model's comment block, and
 undoes each change (tests/mutation/sql_mutants.py)."""
 
+import json
+from collections import Counter
+
 import duckdb
 import pytest
 
 from assets.sql_models import SQL_DIR
+from tests.mutation.__main__ import undecided
 from tests.mutation.equivalent import EQUIVALENT
 from tests.mutation.sql_mutants import baseline_text, header, mutants
 
@@ -123,3 +127,37 @@ def test_every_listed_equivalent_still_matches_a_mutant_of_its_model():
         ):
             unmatched.append((model, operator, before, after))
     assert unmatched == []
+
+
+def test_a_run_can_skip_the_mutants_an_earlier_run_decided(tmp_path):
+    # Killed and equivalent mutants are matched by model, change and context (ids shift when
+    # a model is edited); a survivor, or the same change elsewhere, runs again.
+    model = "marts.county_verdict"
+    found = mutants(model, (SQL_DIR / "marts" / "county_verdict.sql").read_text(encoding="utf-8"))
+    keys = Counter((m.describe(), m.context) for m in found)
+    first, second, third = [m for m in found if keys[m.describe(), m.context] == 1][:3]
+
+    def record(mutant, outcome, context=None):
+        return {
+            "model": model,
+            "change": mutant.describe(),
+            "context": context or mutant.context,
+            "outcome": outcome,
+        }
+
+    results = tmp_path / "earlier.json"
+    results.write_text(
+        json.dumps(
+            [record(first, "killed"), record(second, "survived"), record(third, "killed", "x")]
+        ),
+        encoding="utf-8",
+    )
+    left = undecided(found, [results])
+    assert first not in left and second in left and third in left
+    assert len(left) == len(found) - 1
+    assert undecided(found, []) == found
+    # Twice the same change in one context, decided once: one of the two runs again.
+    twice = [m for m in found if m.operator == "flip_comparison"]  # `passed = FALSE`, twice
+    assert len({(m.describe(), m.context) for m in twice}) == 1 and len(twice) == 2
+    results.write_text(json.dumps([record(twice[0], "killed")]), encoding="utf-8")
+    assert len(undecided(twice, [results])) == 1

@@ -138,6 +138,28 @@ class Worker:
         return {"id": job["id"], "code": "timeout", "failed": None, "tail": ""}
 
 
+def undecided(selected: list[Mutant], results: list[Path]) -> list[Mutant]:
+    """``selected`` without the mutants killed or equivalent in earlier ``results`` files.
+
+    Matched by model, change and context, not by id: ids shift when a model is edited, while a
+    mutant of an unchanged part stays killed as long as tests were only added since. A record
+    counts once, when one change occurs twice in one context.
+    """
+    decided: Counter = Counter()  # counted: one change can occur twice in one context
+    for path in results:
+        for record in json.loads(path.read_text(encoding="utf-8")):
+            if record["outcome"] in ("killed", "equivalent"):
+                decided[record["model"], record["change"], record["context"]] += 1
+    left = []
+    for mutant in selected:
+        key = (mutant.model, mutant.describe(), mutant.context)
+        if decided[key]:
+            decided[key] -= 1
+        else:
+            left.append(mutant)
+    return left
+
+
 def job_for(job_id: str, texts: dict[str, str], tests: list[str]) -> dict:
     """Run ``tests`` with each model (schema.table) replaced by its text."""
     files = {str(model_path(m).relative_to(ROOT)): text for m, text in texts.items()}
@@ -186,6 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per mutant")
     parser.add_argument("--tests", nargs="+", help="test files (default: all that read models)")
     parser.add_argument("--out", type=Path, help="results JSON (default: results/<stamp>.json)")
+    parser.add_argument(
+        "--skip-decided",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="RESULTS",
+        help="skip mutants killed or equivalent in these results files (to go on with a run "
+        "that was stopped, or after tests were added)",
+    )
     args = parser.parse_args(argv)
 
     tests = args.tests or default_tests()
@@ -195,7 +226,10 @@ def main(argv: list[str] | None = None) -> int:
         text = model_path(model).read_text(encoding="utf-8")
         found = mutants(model, text, args.operator)
         selected += [m for m in found if not args.id or m.id in args.id]
-    print(f"{len(selected)} mutants of {len(models)} model(s); tests: {' '.join(tests)}")
+    found = len(selected)
+    selected = undecided(selected, args.skip_decided)
+    skipped = f" ({found - len(selected)} decided before, skipped)" if found > len(selected) else ""
+    print(f"{len(selected)} mutants of {len(models)} model(s){skipped}; tests: {' '.join(tests)}")
 
     RESULTS.mkdir(exist_ok=True)
     out = args.out or RESULTS / f"sql-{time.strftime('%Y%m%d-%H%M%S')}.json"
