@@ -85,6 +85,34 @@ def test_key_indicators_pool_the_evaluated_sections(warehouse):
         )
     }
     assert len(rows) == 15
+    # The sections behind them carry the 11 resource indicators only (DOMAIN.md §6); the four
+    # quality indicators are county figures.
+    section_indicators = query(
+        warehouse,
+        "SELECT school_id, count(*), count(DISTINCT indicator) FROM "
+        "indicators.key_indicator_sections WHERE year = 2024 AND county_code = ? "
+        "AND stage = 'primary' GROUP BY school_id ORDER BY school_id",
+        [m.DECOMPOSITION],
+    )
+    assert len(section_indicators) == 4 and {(n, d) for _, n, d in section_indicators} == {(11, 11)}
+    assert {
+        indicator
+        for (indicator,) in query(
+            warehouse, "SELECT DISTINCT indicator FROM indicators.key_indicator_sections"
+        )
+    } == {
+        "qualified_teachers_per100",
+        "backbone_teachers_per100",
+        "pe_art_teachers_per100",
+        "teaching_area_per_student",
+        "sports_area_per_student",
+        "equipment_value_per_student",
+        "multimedia_rooms_per100",
+        "mid_title_teachers_per100",
+        "mental_health_teachers_per1000",
+        "higher_degree_teachers_pct",
+        "public_funds_per_student",
+    }
     area = rows["teaching_area_per_student"]
     assert (area["resource"], area["students"], area["sections"]) == (3600.0, 420, 4)
     assert area["value"] == pytest.approx(3600 / 420, rel=1e-15) and area["per_student"]
@@ -420,6 +448,8 @@ def test_projection_needs_two_years(warehouse):
     # F4: 100, 90 in 2023-2024 → the line through both: 80 in 2025. F2: only 2024 → none.
     assert projection(warehouse, m.F4)["projected_students"] == pytest.approx(80, rel=1e-12)
     assert projection(warehouse, m.F4)["years_used"] == 2
+    # Two points fix the line: its slope (90 − 100) / 1 = −10 is shown.
+    assert projection(warehouse, m.F4)["slope"] == pytest.approx(-10, rel=1e-12)
     single = projection(warehouse, m.F2)
     assert (single["years_used"], single["slope"], single["projected_students"]) == (1, None, None)
     assert single["method"] == "no projection: 1 year(s) of data in the last 3, at least 2 needed"

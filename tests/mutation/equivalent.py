@@ -26,6 +26,17 @@ _UNKNOWN_ONLY_WITHOUT_FINANCE = (
 )
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
+        "indicators.key_indicator_sections",
+        "drop_and_condition",
+        "m.year = t.year AND m.stage = t.stage AND m.code = t.title AND m.indicator = "
+        "'mid_title_teachers_per100'",
+        "m.year = t.year AND m.stage = t.stage AND m.code = t.title",
+        "teacher_counts",
+        "the shipped teacher_counts has title codes (first, senior, senior_professional) only "
+        "in mid_title_teachers_per100's rows, so a title matches no other indicator's code: "
+        "the condition only guards a province's override that counts titles elsewhere",
+    ),
+    (
         "marts.county_compliance",
         "nudge_number",
         "0",
