@@ -11,6 +11,11 @@ County 150101:
 - MORE_CLASSES: 1300 primary pupils in 24 classes, 8 oversized, 2 music and 2 art rooms: G3 is
   met now, not once G5's 5 classes are added (29 classes need 3 rooms of each kind).
 Every other figure of every school meets its standard, so each test isolates one need.
+
+County 150102, two junior schools of 1000 pupils meeting every junior standard but backbone
+teachers: SPREAD_HIGH has 25 (2.5 per 100), SPREAD_LOW 9 (0.9, 90 % of 1.0). Its backbone CV is
+over 0.45 now and while SPREAD_LOW stays at 90 % ("complies"), within it once SPREAD_LOW has its
+one teacher more ("all met").
 """
 
 from tests.helpers import enrollment, facilities, school, teachers
@@ -19,6 +24,7 @@ COUNTY = "150101"
 SHORT_TWO, SHORT_TWO_KINDS, NINE, MIDDLE = "1501010001", "1501010002", "1501010003", "1501010004"
 ROOMS, BIG, CROWDED = "1501010005", "1501010006", "1501010007"
 MORE_CLASSES = "1501010008"
+SPREAD_COUNTY, SPREAD_HIGH, SPREAD_LOW = "150102", "1501020001", "1501020002"
 
 
 def staff(school_id, stage, qualified, backbone, pe_art):
@@ -63,6 +69,19 @@ def primary_school(school_id, students, classes, qualified, backbone, pe_art, **
     }
 
 
+def junior_school(school_id, backbone):
+    """A junior school of 1000 pupils in 20 classes at every junior standard but backbone."""
+    n = 1000
+    return {
+        "schools": [school(school_id, "初级中学", county=SPREAD_COUNTY, built=2015)],
+        "enrollment": [enrollment(school_id, "初中", n, 20)],
+        "teachers": staff(school_id, "junior", 53, backbone, 9),
+        "facilities": [facilities(school_id, 5.8 * n, 0, 10.2 * n, 2500 * n, 24)],
+        "rooms": rooms(school_id, (96,) * 2, (90,) * 2),
+        "finance": [finance(school_id)],
+    }
+
+
 def district() -> dict[str, list[dict]]:
     parts = [
         # 4.2 × 400 / 100 = 16.8 qualified needed, 15 present; backbone 4 = 1.0, PE 4 ≥ 3.6.
@@ -100,6 +119,8 @@ def district() -> dict[str, list[dict]]:
             oversized=8,
             rooms=rooms(MORE_CLASSES, (96,) * 2, (90,) * 2),
         ),
+        junior_school(SPREAD_HIGH, 25),
+        junior_school(SPREAD_LOW, 9),
     ]
     files = {n: [] for n in ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")}
     for part in parts:

@@ -192,6 +192,7 @@ def test_only_schools_with_something_to_remedy_are_listed(warehouse):
         r.BIG,
         r.CROWDED,
         r.MORE_CLASSES,
+        r.SPREAD_LOW,
     }
 
 
@@ -269,3 +270,33 @@ def test_county_totals_count_a_shared_facility_once_in_the_stage_that_sets_it(wa
     # To complies: junior teaching is the one left at 85 % (0.85 × 5.8 × 200 − 846.15).
     to_85 = (0.85 * 5.8 * 200 - 2000 * 220 / 520) * 520 / 220
     assert junior["cost_to_complies_yuan"] == pytest.approx(to_85 * M2)
+
+
+def test_a_cv_the_needs_bring_within_its_limit_but_complies_does_not(warehouse):
+    # County 150102, junior backbone teachers per 100: 2.5 and 0.9, 1000 pupils each.
+    # CV = |x − y| / (x + y) for two equal weights: now 1.6 / 3.4 = 0.4706 > 0.45.
+    # All met: SPREAD_LOW gets 1 teacher (10 − 9) → 2.5 and 1.0: 1.5 / 3.5 = 0.4286 ≤ 0.45, no
+    # extra additions. Complies: SPREAD_LOW may stay at 90 % (0 yuan), so its CV stays 0.4706:
+    # a problem of the complies target only, not of the county's all-met row.
+    rows = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.remediation_county WHERE year = ? AND county_code = ? "
+        "AND stage = 'junior' AND indicator = 'backbone_teachers_per100'",
+        [YEAR, r.SPREAD_COUNTY],
+    )
+    [row] = rows
+    assert (row["sections_below"], row["shortfall_total"]) == (1, 1)
+    assert (row["cost_yuan"], row["cost_to_complies_yuan"]) == (TEACHER, 0)
+    assert row["cv_before"] == pytest.approx(1.6 / 3.4, rel=1e-12)
+    assert row["cv_after_needs"] == pytest.approx(1.5 / 3.5, rel=1e-12)
+    assert (row["extra_for_cv"], row["extra_cost_yuan"]) == (0, 0)
+    assert row["method"] == "within the limit once the needs are met: no extra additions"
+    problems = query_dicts(
+        warehouse,
+        "SELECT target, cv_after_needs, within_limit FROM marts.remediation_cv_problems "
+        "WHERE year = ? AND county_code = ?",
+        [YEAR, r.SPREAD_COUNTY],
+    )
+    assert [p["target"] for p in problems] == ["complies"]
+    assert problems[0]["cv_after_needs"] == pytest.approx(1.6 / 3.4, rel=1e-12)
+    assert problems[0]["within_limit"]
