@@ -267,3 +267,59 @@ def test_2022_county_remediation_carries_the_cv_solvers_extra_teachers(warehouse
     assert row["cv_before"] > row["cv_after_needs"] > row["cv_limit"] == 0.45
     others = [row for row in rows if row is not solved[0]]
     assert len(others) == 13 and all(row["extra_cost_yuan"] == 0 for row in others)
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_county_remediation_rows_add_up_their_years_needs_only(warehouse, year):
+    # One row per CV of the year (2 stages × 7 indicators), each the sum of that year's needs of
+    # its stage and indicator, and its CV once those are met: an earlier year, built into the
+    # same warehouse, must not add in.
+    rows = query_dicts(warehouse, "SELECT * FROM marts.remediation_county WHERE year = ?", [year])
+    assert len(rows) == 14
+    sums: dict = {}
+    for need in query_dicts(
+        warehouse, "SELECT * FROM marts.remediation_needs WHERE year = ?", [year]
+    ):
+        total = sums.setdefault((need["stage"], need["indicator"]), [0, 0.0, 0.0, 0.0])
+        total[0] += 1
+        total[1] += need["shortfall"]
+        total[2] += need["cost_yuan"]
+        total[3] += need["cost_to_complies_yuan"]
+    after = dict(
+        ((stage, indicator), cv)
+        for stage, indicator, cv in query(
+            warehouse,
+            "SELECT stage, indicator, cv FROM needs.coefficients WHERE year = ?",
+            [year],
+        )
+    )
+    extra = {
+        (stage, indicator): units
+        for stage, indicator, units in query(
+            warehouse,
+            "SELECT stage, indicator, sum(addition) FROM marts.remediation_cv_additions "
+            "WHERE year = ? AND target = 'all_met' GROUP BY ALL",
+            [year],
+        )
+    }
+    methods = dict(
+        ((stage, indicator), method)
+        for stage, indicator, method in query(
+            warehouse,
+            "SELECT stage, indicator, method FROM marts.remediation_cv_problems "
+            "WHERE year = ? AND target = 'all_met'",
+            [year],
+        )
+    )
+    assert sums and len(after) == 14
+    for row in rows:
+        key = (row["stage"], row["indicator"])
+        count, shortfall, cost, to_complies = sums.get(key, [0, 0.0, 0.0, 0.0])
+        assert row["sections_below"] == count, key
+        assert row["shortfall_total"] == pytest.approx(shortfall, rel=1e-12), key
+        assert row["cost_yuan"] == pytest.approx(cost, rel=1e-12), key
+        assert row["cost_to_complies_yuan"] == pytest.approx(to_complies, rel=1e-12), key
+        assert row["cv_after_needs"] == after[key], key
+        assert row["extra_for_cv"] == extra.get(key, 0), key
+        within = "within the limit once the needs are met: no extra additions"
+        assert row["method"] == methods.get(key, within), key
