@@ -16,7 +16,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
-from assets.cv_additions import Unit, least_cost_additions
+from assets.cv_additions import Unit, least_cost_additions, weighted_cvs_by_group, within_limits
 from assets.metadata import table_metadata
 from assets.python_models import PythonModel
 from assets.warehouse import Write, replace_year
@@ -199,10 +199,7 @@ PROBLEM_KEY = ["target", "county_code", "stage", "indicator"]
 def _over_limit(sections: pl.DataFrame) -> pl.DataFrame:
     """The rows of the CVs that the needs alone leave over their limit (rows sorted by
     PROBLEM_KEY, as SECTIONS_SQL returns them)."""
-    from assets.cv_additions import weighted_cvs_by_group, within_limits
-
-    groups = sections.select(pl.struct(PROBLEM_KEY).rle_id())
-    groups = groups.to_series().to_numpy()
+    groups = sections.select(pl.struct(PROBLEM_KEY).rle_id()).to_series().to_numpy()
     count = int(groups[-1]) + 1 if len(groups) else 0
     values = (pl.col("per") * pl.col("resource") / pl.col("students")).alias("value")
     _, _, cvs = weighted_cvs_by_group(
