@@ -16,6 +16,8 @@ County 150102, two junior schools of 1000 pupils meeting every junior standard b
 teachers: SPREAD_HIGH has 25 (2.5 per 100), SPREAD_LOW 9 (0.9, 90 % of 1.0). Its backbone CV is
 over 0.45 now and while SPREAD_LOW stays at 90 % ("complies"), within it once SPREAD_LOW has its
 one teacher more ("all met").
+
+County 150103, SETTLED: one such junior school with 10 backbone teachers: nothing to add.
 """
 
 from tests.helpers import enrollment, facilities, school, teachers
@@ -25,6 +27,7 @@ SHORT_TWO, SHORT_TWO_KINDS, NINE, MIDDLE = "1501010001", "1501010002", "15010100
 ROOMS, BIG, CROWDED = "1501010005", "1501010006", "1501010007"
 MORE_CLASSES = "1501010008"
 SPREAD_COUNTY, SPREAD_HIGH, SPREAD_LOW = "150102", "1501020001", "1501020002"
+SETTLED_COUNTY, SETTLED = "150103", "1501030001"
 
 
 def staff(school_id, stage, qualified, backbone, pe_art):
@@ -69,11 +72,11 @@ def primary_school(school_id, students, classes, qualified, backbone, pe_art, **
     }
 
 
-def junior_school(school_id, backbone):
+def junior_school(school_id, backbone, county=SPREAD_COUNTY):
     """A junior school of 1000 pupils in 20 classes at every junior standard but backbone."""
     n = 1000
     return {
-        "schools": [school(school_id, "初级中学", county=SPREAD_COUNTY, built=2015)],
+        "schools": [school(school_id, "初级中学", county=county, built=2015)],
         "enrollment": [enrollment(school_id, "初中", n, 20)],
         "teachers": staff(school_id, "junior", 53, backbone, 9),
         "facilities": [facilities(school_id, 5.8 * n, 0, 10.2 * n, 2500 * n, 24)],
@@ -121,6 +124,7 @@ def district() -> dict[str, list[dict]]:
         ),
         junior_school(SPREAD_HIGH, 25),
         junior_school(SPREAD_LOW, 9),
+        junior_school(SETTLED, 10, county=SETTLED_COUNTY),
     ]
     files = {n: [] for n in ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")}
     for part in parts:

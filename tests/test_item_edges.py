@@ -40,7 +40,7 @@ import pytest
 
 from reports.build import write_reports
 from tests.guarantee_district import PASS_NUMBERS, compliant, county_items, rotate
-from tests.helpers import query_dicts, run_year, teachers, write_year
+from tests.helpers import query, query_dicts, run_year, teachers, write_year
 
 YEAR = 2024
 SCHOOL_EDGES, OTHER_HALVES, ROUNDING, ONES = "150101", "150102", "150103", "150104"
@@ -871,3 +871,25 @@ def test_each_year_is_judged_on_its_own_rejected_rows_and_answers(tmp_path):
     )
     assert found[2023, county, "veto_key_schools"][0] is False
     assert found[2024, county, "veto_key_schools"][0] is True
+
+
+def test_an_undefined_cv_is_not_remedied_but_its_school_gets_its_equipment(warehouse):
+    # 150116's one primary school of 500 pupils has no equipment: the CV is σ / 0, undefined
+    # with complete data, so its remediation row says "not judged" with the CV's note, adds
+    # nothing for the CV, and still lists the need, 2000 × 500 = 1 000 000 yuan. Once met,
+    # one section alone has a CV of 0.
+    [(note,)] = query(
+        warehouse,
+        "SELECT note FROM marts.coefficients WHERE county_code = ? AND stage = 'primary' "
+        "AND indicator = 'equipment_value_per_student' AND data_complete AND cv IS NULL",
+        [NO_EQUIPMENT],
+    )
+    [row] = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.remediation_county WHERE county_code = ? AND stage = 'primary' "
+        "AND indicator = 'equipment_value_per_student'",
+        [NO_EQUIPMENT],
+    )
+    assert row["method"] == "not judged: " + note and row["extra_for_cv"] == 0
+    assert (row["sections_below"], row["cost_yuan"]) == (1, 1_000_000)
+    assert row["cv_before"] is None and row["cv_after_needs"] == 0.0

@@ -300,3 +300,25 @@ def test_a_cv_the_needs_bring_within_its_limit_but_complies_does_not(warehouse):
     assert [p["target"] for p in problems] == ["complies"]
     assert problems[0]["cv_after_needs"] == pytest.approx(1.6 / 3.4, rel=1e-12)
     assert problems[0]["within_limit"]
+
+
+def test_a_county_with_nothing_to_add_keeps_its_cvs(warehouse):
+    # 150103 meets every standard and limit: no additions, so the needs scenario leaves it out,
+    # and its CVs once the needs are met are its CVs now (0: one section).
+    assert (
+        query_dicts(
+            warehouse,
+            "SELECT * FROM needs_input.additions WHERE county_code = ?",
+            [r.SETTLED_COUNTY],
+        )
+        == []
+    )
+    rows = query_dicts(
+        warehouse,
+        "SELECT * FROM marts.remediation_county WHERE county_code = ?",
+        [r.SETTLED_COUNTY],
+    )
+    assert len(rows) == 7  # the junior stage's seven indicators
+    for row in rows:
+        assert (row["sections_below"], row["cost_yuan"], row["extra_for_cv"]) == (0, 0, 0)
+        assert row["cv_before"] == row["cv_after_needs"] == 0.0, row["indicator"]

@@ -58,10 +58,13 @@ def test_the_scenario_inputs_are_views_and_an_older_warehouse_gets_them(tmp_path
     )
     views = query(warehouse, "SELECT schema_name || '.' || view_name FROM duckdb_views()")
     assert set(inputs) <= {v for (v,) in views}
-    # needs_input.teachers: the county's staged teachers plus one row per teacher added.
+    # needs_input.teachers: the staged teachers of the counties with additions (150103 has
+    # none) plus one row per teacher added.
     [(staged, added, seen)] = query(
         warehouse,
-        "SELECT (SELECT count(*) FROM staging.teachers), "
+        "SELECT (SELECT count(*) FROM staging.teachers JOIN staging.schools "
+        " USING (year, school_id) WHERE county_code IN "
+        " (SELECT county_code FROM needs_input.additions)), "
         "(SELECT coalesce(sum(amount), 0) FROM needs_input.additions a "
         " JOIN reference.plan_actions p USING (year, action) WHERE p.unit = 'teachers'), "
         "(SELECT count(*) FROM needs_input.teachers)",
