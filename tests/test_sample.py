@@ -323,3 +323,43 @@ def test_county_remediation_rows_add_up_their_years_needs_only(warehouse, year):
         assert row["extra_for_cv"] == extra.get(key, 0), key
         within = "within the limit once the needs are met: no extra additions"
         assert row["method"] == methods.get(key, within), key
+
+
+# A year's remediation and plan tables read no other year: built into a warehouse that holds
+# 2022 and 2023 too, 2024's rows are those of 2024 built alone. (The monitoring tables read
+# earlier years by design, and are left out.)
+YEAR_ALONE_TABLES = (
+    "marts.coefficients",
+    "marts.county_verdict",
+    "marts.remediation_needs",
+    "marts.remediation_schools",
+    "marts.remediation_county",
+    "marts.remediation_cv_additions",
+    "marts.remediation_cv_problems",
+    "marts.plan_effect",
+    "needs.coefficients",
+    "plan.county_verdict",
+)
+
+
+def _same_rows(rows, expected, table):
+    assert len(rows) == len(expected), table
+    for row, other in zip(rows, expected, strict=True):
+        for column, value in other.items():
+            if isinstance(value, float):
+                assert row[column] == pytest.approx(value, rel=1e-9, abs=1e-9), (table, column)
+            else:
+                assert row[column] == value, (table, column, other)
+
+
+def test_2024s_remediation_is_the_same_with_or_without_the_earlier_years(
+    warehouse, tmp_path_factory
+):
+    alone = tmp_path_factory.mktemp("alone") / "junheng.duckdb"
+    assert run_year(DEFAULT_INPUT, alone, 2024).success
+    for table in YEAR_ALONE_TABLES:
+        sql = f"SELECT * FROM {table} WHERE year = 2024 ORDER BY ALL"
+        _same_rows(query_dicts(warehouse, sql), query_dicts(alone, sql), table)
+    # 2024 has needs and a plan, but no CV the needs leave over its limit.
+    assert query(alone, "SELECT count(*) FROM marts.remediation_needs")[0][0] > 0
+    assert query(alone, "SELECT count(*) FROM marts.remediation_cv_problems")[0][0] == 0

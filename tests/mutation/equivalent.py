@@ -24,7 +24,75 @@ _UNKNOWN_ONLY_WITHOUT_FINANCE = (
     "file is loaded, so g6_unknown / g7_unknown is true only when has_finance is false, which "
     "the same CASE already tests"
 )
+_GAP_85_AT_LEAST_0 = (
+    "gap_85 is 0.0 for a section at ≥ 85 % and otherwise > 0 (its ratio is below 0.85 by at "
+    "least the comparison's rounding step), so its max with 0 and with −1 agree"
+)
+_NO_TIE_OF_SECTIONS = (
+    "a section's need in school units is standard ÷ weight · Σ weighted pupils − resource; "
+    "with the shipped standards and split weights the two stages' standard ÷ weight differ "
+    "for every shared facility (also with one at 85 %), so two sections never tie and the "
+    "tie-break is never reached: it guards a province's override"
+)
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
+    (
+        "marts.remediation_needs",
+        "nudge_number",
+        "0",
+        "-1",
+        "GREATEST(CEIL(ROUND(a.gap_85",
+        _GAP_85_AT_LEAST_0,
+    ),
+    (
+        "marts.remediation_needs",
+        "nudge_number",
+        "0",
+        "-1",
+        "GREATEST(CASE WHEN left_at_85 THEN g.gap_85 ELSE g.gap_full END, 0) AS gap",
+        "gap_full > 0 for a section not met and gap_85 ≥ 0 (see gap_85 above): the max with 0 "
+        "and with −1 agree",
+    ),
+    (
+        "marts.remediation_needs",
+        "nudge_number",
+        "0.0",
+        "-0.1",
+        "CASE WHEN c.at_least_85 THEN 0.0 END",
+        "a section at ≥ 85 % reaches its gap_85 only through greatest(…, 0) (the shortfall to "
+        "85 % and the complies gap), so −0.1 and 0.0 both give 0",
+    ),
+    (
+        "marts.remediation_needs",
+        "nudge_number",
+        "2",
+        "3",
+        "CASE stage WHEN 'primary' THEN 1 ELSE 2 END",
+        "the tie-break keeps primary (1) before junior (3)",
+    ),
+    (
+        "marts.remediation_needs",
+        "nudge_number",
+        "1",
+        "0",
+        "additions: CASE WHEN 'primary' THEN 1 END",
+        "the tie-break keeps primary (0) before junior (2)",
+    ),
+    (
+        "marts.remediation_needs",
+        "nudge_number",
+        "2",
+        "1",
+        "CASE stage WHEN 'primary' THEN 1 ELSE 2 END",
+        _NO_TIE_OF_SECTIONS,
+    ),
+    (
+        "marts.remediation_needs",
+        "nudge_number",
+        "1",
+        "2",
+        "additions: CASE WHEN 'primary' THEN 1 END",
+        _NO_TIE_OF_SECTIONS,
+    ),
     (
         "indicators.key_indicator_sections",
         "drop_and_condition",
