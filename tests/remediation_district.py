@@ -18,6 +18,11 @@ over 0.45 now and while SPREAD_LOW stays at 90 % ("complies"), within it once SP
 one teacher more ("all met").
 
 County 150103, SETTLED: one such junior school with 10 backbone teachers: nothing to add.
+
+County 150104: NINE_TEACHERS, nine-year, 200 primary + 200 junior pupils, each section with 1
+backbone teacher of the 2 it needs (teachers are per section, never shared); NOISY_ROOMS,
+complete middle, 150 junior + 500 senior pupils and 15 multimedia rooms, whose school addition
+is 3.0000000000000004 rooms in floating point: 3 after the comparison rounding, not 4.
 """
 
 from tests.helpers import enrollment, facilities, school, teachers
@@ -28,6 +33,7 @@ ROOMS, BIG, CROWDED = "1501010005", "1501010006", "1501010007"
 MORE_CLASSES = "1501010008"
 SPREAD_COUNTY, SPREAD_HIGH, SPREAD_LOW = "150102", "1501020001", "1501020002"
 SETTLED_COUNTY, SETTLED = "150103", "1501030001"
+TWO_STAGE_COUNTY, NINE_TEACHERS, NOISY_ROOMS = "150104", "1501040001", "1501040002"
 
 
 def staff(school_id, stage, qualified, backbone, pe_art):
@@ -85,6 +91,38 @@ def junior_school(school_id, backbone, county=SPREAD_COUNTY):
     }
 
 
+def two_stage_county() -> list[dict]:
+    # NINE_TEACHERS: weighted pupils 200 + 1.1 × 200 = 420, shares 200/420 and 220/420; its
+    # facilities meet both stages' standards (e.g. teaching area max(4.5 × 200 × 420/200,
+    # 5.8 × 200 × 420/220) = 2214.5 ≤ 2300 m²).
+    nine = {
+        "schools": [school(NINE_TEACHERS, "九年一贯制学校", county=TWO_STAGE_COUNTY, built=2015)],
+        "enrollment": [
+            enrollment(NINE_TEACHERS, "小学", 200, 5),
+            enrollment(NINE_TEACHERS, "初中", 200, 4),
+        ],
+        "teachers": staff(NINE_TEACHERS, "primary", 9, 1, 2)
+        + staff(NINE_TEACHERS, "junior", 11, 1, 2),
+        "facilities": [facilities(NINE_TEACHERS, 2300, 0, 4000, 1_000_000, 10)],
+        "rooms": rooms(NINE_TEACHERS),
+        "finance": [finance(NINE_TEACHERS)],
+    }
+    # NOISY_ROOMS: junior share 150 / (150 + 1.2 × 500) = 0.2; 15 rooms × 0.2 = 3 for 150
+    # pupils (2.0 per 100). Its other facilities meet 150 junior pupils' standards at 0.2.
+    middle = {
+        "schools": [school(NOISY_ROOMS, "完全中学", county=TWO_STAGE_COUNTY, built=2015)],
+        "enrollment": [
+            enrollment(NOISY_ROOMS, "初中", 150, 3),
+            enrollment(NOISY_ROOMS, "高中", 500, 10),
+        ],
+        "teachers": staff(NOISY_ROOMS, "junior", 8, 2, 2) + teachers(NOISY_ROOMS, "senior", 30),
+        "facilities": [facilities(NOISY_ROOMS, 4400, 0, 7700, 1_900_000, 15)],
+        "rooms": rooms(NOISY_ROOMS),
+        "finance": [finance(NOISY_ROOMS)],
+    }
+    return [nine, middle]
+
+
 def district() -> dict[str, list[dict]]:
     parts = [
         # 4.2 × 400 / 100 = 16.8 qualified needed, 15 present; backbone 4 = 1.0, PE 4 ≥ 3.6.
@@ -125,6 +163,7 @@ def district() -> dict[str, list[dict]]:
         junior_school(SPREAD_HIGH, 25),
         junior_school(SPREAD_LOW, 9),
         junior_school(SETTLED, 10, county=SETTLED_COUNTY),
+        *two_stage_county(),
     ]
     files = {n: [] for n in ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")}
     for part in parts:

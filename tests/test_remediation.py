@@ -193,6 +193,8 @@ def test_only_schools_with_something_to_remedy_are_listed(warehouse):
         r.CROWDED,
         r.MORE_CLASSES,
         r.SPREAD_LOW,
+        r.NINE_TEACHERS,
+        r.NOISY_ROOMS,
     }
 
 
@@ -322,3 +324,30 @@ def test_a_county_with_nothing_to_add_keeps_its_cvs(warehouse):
     for row in rows:
         assert (row["sections_below"], row["cost_yuan"], row["extra_for_cv"]) == (0, 0, 0)
         assert row["cv_before"] == row["cv_after_needs"] == 0.0, row["indicator"]
+
+
+def test_each_section_of_a_nine_year_school_pays_for_its_own_teachers(warehouse):
+    # Backbone teachers: 1 of the 1.0 × 200 / 100 = 2 each section needs; to 85 %:
+    # 1.7 − 1 = 0.7 → 1. Teachers are hired for a section, not shared: each section's one
+    # teacher costs 150 000, and the school adds 2.
+    rows = needs(warehouse, r.NINE_TEACHERS)
+    assert set(rows) == {
+        ("primary", "backbone_teachers_per100"),
+        ("junior", "backbone_teachers_per100"),
+    }
+    for row in rows.values():
+        assert (row["shortfall"], row["shortfall_to_85"], row["school_addition"]) == (1, 1, 1)
+        assert row["cost_yuan"] == row["cost_to_complies_yuan"] == TEACHER
+    school = school_row(warehouse, r.NINE_TEACHERS)
+    assert school["teachers_to_add"] == 2 and school["cost_to_all_met_yuan"] == 2 * TEACHER
+
+
+def test_rooms_to_add_are_rounded_after_the_comparison_rounding(warehouse):
+    # Junior multimedia rooms: 2.4 × 150 / 100 = 3.6 needed in the section, 3 there: 0.6 → 1.
+    # The school adds (3.6 − 3) / 0.2 = 3 rooms, which is 3.0000000000000004 in floating point:
+    # rounded up as it is, 4; rounded to the comparison's 9 decimals first, 3 (18 rooms × 0.2 =
+    # 3.6 for 150 pupils: 2.4 per 100, the standard).
+    row = needs(warehouse, r.NOISY_ROOMS)[("junior", "multimedia_rooms_per100")]
+    assert row["resource_share"] == pytest.approx(0.2)
+    assert (row["shortfall"], row["school_addition"]) == (1, 3)
+    assert row["cost_yuan"] == 3 * ROOM
