@@ -338,6 +338,9 @@ def test_each_section_of_a_nine_year_school_pays_for_its_own_teachers(warehouse)
     for row in rows.values():
         assert (row["shortfall"], row["shortfall_to_85"], row["school_addition"]) == (1, 1, 1)
         assert row["cost_yuan"] == row["cost_to_complies_yuan"] == TEACHER
+        # Leaving one at 85 % saves nothing (1 teacher either way): the tie goes to leaving
+        # none, so neither is left at 85 % (false, not unknown).
+        assert row["left_at_85"] is False
     school = school_row(warehouse, r.NINE_TEACHERS)
     assert school["teachers_to_add"] == 2 and school["cost_to_all_met_yuan"] == 2 * TEACHER
 
