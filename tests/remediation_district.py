@@ -22,7 +22,9 @@ County 150103, SETTLED: one such junior school with 10 backbone teachers: nothin
 County 150104: NINE_TEACHERS, nine-year, 200 primary + 200 junior pupils, each section with 1
 backbone teacher of the 2 it needs (teachers are per section, never shared); NOISY_ROOMS,
 complete middle, 150 junior + 500 senior pupils and 15 multimedia rooms, whose school addition
-is 3.0000000000000004 rooms in floating point: 3 after the comparison rounding, not 4.
+is 3.0000000000000004 rooms in floating point: 3 after the comparison rounding, not 4;
+PE_SHORT, a primary school of 500 pupils with 3 PE/art teachers (0.6 per 100, 67 % of 0.9) and
+6 m² of sports ground a pupil (80 % of 7.5).
 """
 
 from tests.helpers import enrollment, facilities, school, teachers
@@ -34,6 +36,7 @@ MORE_CLASSES = "1501010008"
 SPREAD_COUNTY, SPREAD_HIGH, SPREAD_LOW = "150102", "1501020001", "1501020002"
 SETTLED_COUNTY, SETTLED = "150103", "1501030001"
 TWO_STAGE_COUNTY, NINE_TEACHERS, NOISY_ROOMS = "150104", "1501040001", "1501040002"
+PE_SHORT = "1501040003"
 
 
 def staff(school_id, stage, qualified, backbone, pe_art):
@@ -62,17 +65,19 @@ def finance(school_id):
 
 
 def primary_school(school_id, students, classes, qualified, backbone, pe_art, **extra):
-    """A primary school at or above every facility standard for ``students``."""
+    """A primary school at or above every facility standard for ``students`` (but a sports
+    field of ``field`` m² a pupil, if given)."""
     n = students
+    field = extra.get("field", 7.5)
     return {
-        "schools": [school(school_id, "小学", county=COUNTY, built=2015)],
+        "schools": [school(school_id, "小学", county=extra.get("county", COUNTY), built=2015)],
         "enrollment": [
             enrollment(
                 school_id, "小学", n, classes, extra.get("oversized", 0), extra.get("migrant", 0)
             )
         ],
         "teachers": staff(school_id, "primary", qualified, backbone, pe_art),
-        "facilities": [facilities(school_id, 4.5 * n, 0, 7.5 * n, 2000 * n, -(-23 * n // 1000))],
+        "facilities": [facilities(school_id, 4.5 * n, 0, field * n, 2000 * n, -(-23 * n // 1000))],
         "rooms": extra.get("rooms") or rooms(school_id, (96,) * 3, (90,) * 3),
         "finance": [finance(school_id)],
     }
@@ -120,7 +125,8 @@ def two_stage_county() -> list[dict]:
         "rooms": rooms(NOISY_ROOMS),
         "finance": [finance(NOISY_ROOMS)],
     }
-    return [nine, middle]
+    pe_short = primary_school(PE_SHORT, 500, 12, 21, 5, 3, field=6.0, county=TWO_STAGE_COUNTY)
+    return [nine, middle, pe_short]
 
 
 def district() -> dict[str, list[dict]]:

@@ -13,6 +13,7 @@ from tests.helpers import query_dicts, run_year, write_year
 
 YEAR = 2024
 TEACHER, M2, ROOM = 150_000, 3500, 40_000
+SPORTS_M2 = 400
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +196,7 @@ def test_only_schools_with_something_to_remedy_are_listed(warehouse):
         r.SPREAD_LOW,
         r.NINE_TEACHERS,
         r.NOISY_ROOMS,
+        r.PE_SHORT,
     }
 
 
@@ -354,3 +356,23 @@ def test_rooms_to_add_are_rounded_after_the_comparison_rounding(warehouse):
     assert row["resource_share"] == pytest.approx(0.2)
     assert (row["shortfall"], row["school_addition"]) == (1, 3)
     assert row["cost_yuan"] == 3 * ROOM
+
+
+def test_pe_teachers_and_sports_ground_short_and_the_cheaper_one_left_at_85(warehouse):
+    # PE/art: 0.9 × 500 / 100 = 4.5 needed, 3 there: 1.5 → 2 teachers; to 85 %: 3.825 − 3 =
+    # 0.825 → 1. Sports ground: 7.5 × 500 = 3750 m², 3000 there: 750 m²; to 85 %: 3187.5 −
+    # 3000 = 187.5 m² (400 yuan a m²). All met: 2 × 150 000 + 750 × 400 = 600 000.
+    # Complies: leave PE at 85 %: 150 000 + 300 000 = 450 000; leave the ground: 300 000 +
+    # 187.5 × 400 = 375 000, the cheaper.
+    rows = needs(warehouse, r.PE_SHORT)
+    pe = rows[("primary", "pe_art_teachers_per100")]
+    ground = rows[("primary", "sports_area_per_student")]
+    assert (pe["shortfall"], pe["shortfall_to_85"], pe["unit"]) == (2, 1, "teachers")
+    assert (ground["shortfall"], ground["unit"]) == (750, "m2")
+    assert ground["shortfall_to_85"] == pytest.approx(187.5, rel=1e-12)  # 3187.5 − 3000 in float
+    assert (pe["left_at_85"], ground["left_at_85"]) == (False, True)
+    assert pe["school_addition_to_complies"] == 2
+    assert ground["school_addition_to_complies"] == pytest.approx(187.5, rel=1e-12)
+    school = school_row(warehouse, r.PE_SHORT)
+    assert school["cost_to_all_met_yuan"] == 2 * TEACHER + 750 * SPORTS_M2
+    assert school["cost_to_complies_yuan"] == pytest.approx(2 * TEACHER + 187.5 * SPORTS_M2)
