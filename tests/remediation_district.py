@@ -25,6 +25,10 @@ complete middle, 150 junior + 500 senior pupils and 15 multimedia rooms, whose s
 is 3.0000000000000004 rooms in floating point: 3 after the comparison rounding, not 4;
 PE_SHORT, a primary school of 500 pupils with 3 PE/art teachers (0.6 per 100, 67 % of 0.9) and
 6 m² of sports ground a pupil (80 % of 7.5).
+
+County 150105, two junior schools of 1000 pupils meeting every standard: WIDE_HIGH with 40
+backbone teachers (4.0 per 100), WIDE_LOW with 10 (1.0). Nothing is below a standard, but the
+backbone CV is 3 / 5 = 0.6 > 0.45: only extra teachers beyond the needs bring it under.
 """
 
 from tests.helpers import enrollment, facilities, school, teachers
@@ -37,6 +41,7 @@ SPREAD_COUNTY, SPREAD_HIGH, SPREAD_LOW = "150102", "1501020001", "1501020002"
 SETTLED_COUNTY, SETTLED = "150103", "1501030001"
 TWO_STAGE_COUNTY, NINE_TEACHERS, NOISY_ROOMS = "150104", "1501040001", "1501040002"
 PE_SHORT = "1501040003"
+WIDE_COUNTY, WIDE_HIGH, WIDE_LOW = "150105", "1501050001", "1501050002"
 
 
 def staff(school_id, stage, qualified, backbone, pe_art):
@@ -170,6 +175,8 @@ def district() -> dict[str, list[dict]]:
         junior_school(SPREAD_LOW, 9),
         junior_school(SETTLED, 10, county=SETTLED_COUNTY),
         *two_stage_county(),
+        junior_school(WIDE_HIGH, 40, county=WIDE_COUNTY),
+        junior_school(WIDE_LOW, 10, county=WIDE_COUNTY),
     ]
     files = {n: [] for n in ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")}
     for part in parts:

@@ -210,12 +210,12 @@ def test_every_need_met_leaves_no_section_below_its_standard(warehouse):
     assert below == []
 
 
-def county_row(warehouse, stage, indicator):
+def county_row(warehouse, stage, indicator, county=r.COUNTY):
     rows = query_dicts(
         warehouse,
         "SELECT * FROM marts.remediation_county WHERE year = ? AND county_code = ? "
         "AND stage = ? AND indicator = ?",
-        [YEAR, r.COUNTY, stage, indicator],
+        [YEAR, county, stage, indicator],
     )
     assert len(rows) == 1
     return rows[0]
@@ -376,3 +376,26 @@ def test_pe_teachers_and_sports_ground_short_and_the_cheaper_one_left_at_85(ware
     school = school_row(warehouse, r.PE_SHORT)
     assert school["cost_to_all_met_yuan"] == 2 * TEACHER + 750 * SPORTS_M2
     assert school["cost_to_complies_yuan"] == pytest.approx(2 * TEACHER + 187.5 * SPORTS_M2)
+
+
+def test_a_cv_over_its_limit_with_nothing_below_a_standard_gets_extra_teachers(warehouse):
+    # County 150105: backbone teachers per 100 of 4.0 and 1.0 (1000 pupils each): CV =
+    # (4 − 1) / (4 + 1) = 0.6 > 0.45, and no section is below 1.0, so no needs. Teachers added
+    # to WIDE_LOW lower it: (4 − x) / (4 + x) ≤ 0.45 ⇔ x ≥ 2.2 / 1.45 = 1.517, i.e. a ≥ 5.17
+    # teachers per 1000 pupils: 6 whole teachers (x = 1.6: 2.4 / 5.6 = 0.4286; 5 give 2.5 /
+    # 5.5 = 0.4545). Adding to WIDE_HIGH only widens the gap.
+    row = county_row(warehouse, "junior", "backbone_teachers_per100", r.WIDE_COUNTY)
+    assert (row["sections_below"], row["cost_yuan"]) == (0, 0)
+    assert row["cv_before"] == row["cv_after_needs"] == pytest.approx(0.6, rel=1e-12)
+    assert (row["extra_for_cv"], row["extra_cost_yuan"]) == (6, 6 * TEACHER)
+    assert row["method"].startswith("clarabel")
+    additions = query_dicts(
+        warehouse,
+        "SELECT target, school_id, addition FROM marts.remediation_cv_additions "
+        "WHERE county_code = ? ORDER BY target",
+        [r.WIDE_COUNTY],
+    )
+    assert [(a["target"], a["school_id"], a["addition"]) for a in additions] == [
+        ("all_met", r.WIDE_LOW, 6),
+        ("complies", r.WIDE_LOW, 6),
+    ]
