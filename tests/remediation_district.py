@@ -24,7 +24,8 @@ backbone teacher of the 2 it needs (teachers are per section, never shared); NOI
 complete middle, 150 junior + 500 senior pupils and 15 multimedia rooms, whose school addition
 is 3.0000000000000004 rooms in floating point: 3 after the comparison rounding, not 4;
 PE_SHORT, a primary school of 500 pupils with 3 PE/art teachers (0.6 per 100, 67 % of 0.9) and
-6 m² of sports ground a pupil (80 % of 7.5).
+6 m² of sports ground a pupil (80 % of 7.5); ONE_OVER, 2001 primary pupils (limit 2000) and
+nothing else to remedy; ONE_ROOM, 24 classes with 1 music and 2 art rooms (2 of each needed).
 
 County 150105, two junior schools of 1000 pupils meeting every standard: WIDE_HIGH with 40
 backbone teachers (4.0 per 100), WIDE_LOW with 10 (1.0). Nothing is below a standard, but the
@@ -40,7 +41,7 @@ MORE_CLASSES = "1501010008"
 SPREAD_COUNTY, SPREAD_HIGH, SPREAD_LOW = "150102", "1501020001", "1501020002"
 SETTLED_COUNTY, SETTLED = "150103", "1501030001"
 TWO_STAGE_COUNTY, NINE_TEACHERS, NOISY_ROOMS = "150104", "1501040001", "1501040002"
-PE_SHORT = "1501040003"
+PE_SHORT, ONE_OVER, ONE_ROOM = "1501040003", "1501040004", "1501040005"
 WIDE_COUNTY, WIDE_HIGH, WIDE_LOW = "150105", "1501050001", "1501050002"
 
 
@@ -131,7 +132,29 @@ def two_stage_county() -> list[dict]:
         "finance": [finance(NOISY_ROOMS)],
     }
     pe_short = primary_school(PE_SHORT, 500, 12, 21, 5, 3, field=6.0, county=TWO_STAGE_COUNTY)
-    return [nine, middle, pe_short]
+    # 2001 pupils: 45 classes of ≤ 45, ceil(45 / 12) = 4 rooms of each kind; 84.042 qualified,
+    # 20.01 backbone and 18.009 PE/art teachers needed.
+    one_over = primary_school(
+        ONE_OVER,
+        2001,
+        45,
+        85,
+        21,
+        19,
+        county=TWO_STAGE_COUNTY,
+        rooms=rooms(ONE_OVER, (96,) * 4, (90,) * 4),
+    )
+    one_room = primary_school(
+        ONE_ROOM,
+        1000,
+        24,
+        42,
+        10,
+        9,
+        county=TWO_STAGE_COUNTY,
+        rooms=rooms(ONE_ROOM, (96,), (90, 90)),
+    )
+    return [nine, middle, pe_short, one_over, one_room]
 
 
 def district() -> dict[str, list[dict]]:

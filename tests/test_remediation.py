@@ -197,6 +197,8 @@ def test_only_schools_with_something_to_remedy_are_listed(warehouse):
         r.NINE_TEACHERS,
         r.NOISY_ROOMS,
         r.PE_SHORT,
+        r.ONE_OVER,
+        r.ONE_ROOM,
     }
 
 
@@ -399,3 +401,18 @@ def test_a_cv_over_its_limit_with_nothing_below_a_standard_gets_extra_teachers(w
         ("all_met", r.WIDE_LOW, 6),
         ("complies", r.WIDE_LOW, 6),
     ]
+
+
+def test_one_pupil_over_the_limit_or_one_room_short_is_enough_to_be_listed(warehouse):
+    # ONE_OVER: 2001 − 2000 = 1 pupil over, nothing else. ONE_ROOM: 24 classes need 2 music
+    # rooms, 1 there: 1 room (396 000 yuan), nothing else.
+    over = school_row(warehouse, r.ONE_OVER)
+    assert (over["students_over_limit"], over["rooms_to_add"], over["classes_to_add"]) == (1, 0, 0)
+    assert over["cost_to_all_met_yuan"] == 0
+    room = school_row(warehouse, r.ONE_ROOM)
+    assert (room["music_rooms_to_add"], room["art_rooms_to_add"], room["students_over_limit"]) == (
+        1,
+        0,
+        0,
+    )
+    assert room["cost_to_all_met_yuan"] == room["cost_to_complies_yuan"] == 396_000

@@ -94,6 +94,14 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
         _NO_TIE_OF_SECTIONS,
     ),
     (
+        "marts.remediation_needs",
+        "drop_rounding",
+        "ROUND(gap / resource_share, decimals)",
+        "(gap / resource_share)",
+        "additions: ROW_NUMBER()",
+        _NO_TIE_OF_SECTIONS,
+    ),
+    (
         "indicators.key_indicator_sections",
         "drop_and_condition",
         "m.year = t.year AND m.stage = t.stage AND m.code = t.title AND m.indicator = "
