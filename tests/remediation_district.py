@@ -25,7 +25,9 @@ complete middle, 150 junior + 500 senior pupils and 15 multimedia rooms, whose s
 is 3.0000000000000004 rooms in floating point: 3 after the comparison rounding, not 4;
 PE_SHORT, a primary school of 500 pupils with 3 PE/art teachers (0.6 per 100, 67 % of 0.9) and
 6 m² of sports ground a pupil (80 % of 7.5); ONE_OVER, 2001 primary pupils (limit 2000) and
-nothing else to remedy; ONE_ROOM, 24 classes with 1 music and 2 art rooms (2 of each needed).
+nothing else to remedy; ONE_ROOM, 24 classes with 1 music and 2 art rooms (2 of each needed);
+NOISY_MIDDLE and NOISY_NINE, whose junior multimedia gap to the standard and to 85 % are
+6.000000000000001 and 5.000000000000001 rooms in floating point (6 and 5, not 7 and 6).
 
 County 150105, two junior schools of 1000 pupils meeting every standard: WIDE_HIGH with 40
 backbone teachers (4.0 per 100), WIDE_LOW with 10 (1.0). Nothing is below a standard, but the
@@ -42,6 +44,7 @@ SPREAD_COUNTY, SPREAD_HIGH, SPREAD_LOW = "150102", "1501020001", "1501020002"
 SETTLED_COUNTY, SETTLED = "150103", "1501030001"
 TWO_STAGE_COUNTY, NINE_TEACHERS, NOISY_ROOMS = "150104", "1501040001", "1501040002"
 PE_SHORT, ONE_OVER, ONE_ROOM = "1501040003", "1501040004", "1501040005"
+NOISY_MIDDLE, NOISY_NINE = "1501040006", "1501040007"
 WIDE_COUNTY, WIDE_HIGH, WIDE_LOW = "150105", "1501050001", "1501050002"
 
 
@@ -154,7 +157,33 @@ def two_stage_county() -> list[dict]:
         county=TWO_STAGE_COUNTY,
         rooms=rooms(ONE_ROOM, (96,), (90, 90)),
     )
-    return [nine, middle, pe_short, one_over, one_room]
+    # NOISY_MIDDLE: junior share 360 / (360 + 1.2 × 950) = 0.24; 11 rooms × 0.24 = 2.64 for
+    # 360 pupils, 2.4 × 3.6 = 8.64 needed. Other facilities: the junior standards ÷ 0.24.
+    noisy_middle = {
+        "schools": [school(NOISY_MIDDLE, "完全中学", county=TWO_STAGE_COUNTY, built=2015)],
+        "enrollment": [
+            enrollment(NOISY_MIDDLE, "初中", 360, 8),
+            enrollment(NOISY_MIDDLE, "高中", 950, 19),
+        ],
+        "teachers": staff(NOISY_MIDDLE, "junior", 20, 4, 4) + teachers(NOISY_MIDDLE, "senior", 60),
+        "facilities": [facilities(NOISY_MIDDLE, 8800, 0, 15400, 3_800_000, 11)],
+        "rooms": rooms(NOISY_MIDDLE, (96,) * 3, (90,) * 3),
+        "finance": [finance(NOISY_MIDDLE)],
+    }
+    # NOISY_NINE: 400 primary + 1000 junior pupils, junior share 1100 / 1500; 21 rooms ×
+    # 1100/1500 = 15.4 for 1000 junior pupils, 24 needed, 85 %: 20.4.
+    noisy_nine = {
+        "schools": [school(NOISY_NINE, "九年一贯制学校", county=TWO_STAGE_COUNTY, built=2015)],
+        "enrollment": [
+            enrollment(NOISY_NINE, "小学", 400, 9),
+            enrollment(NOISY_NINE, "初中", 1000, 20),
+        ],
+        "teachers": staff(NOISY_NINE, "primary", 17, 4, 4) + staff(NOISY_NINE, "junior", 53, 10, 9),
+        "facilities": [facilities(NOISY_NINE, 8000, 0, 14000, 3_500_000, 21)],
+        "rooms": rooms(NOISY_NINE, (96,) * 3, (90,) * 3),
+        "finance": [finance(NOISY_NINE)],
+    }
+    return [nine, middle, pe_short, one_over, one_room, noisy_middle, noisy_nine]
 
 
 def district() -> dict[str, list[dict]]:

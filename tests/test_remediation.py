@@ -199,6 +199,8 @@ def test_only_schools_with_something_to_remedy_are_listed(warehouse):
         r.PE_SHORT,
         r.ONE_OVER,
         r.ONE_ROOM,
+        r.NOISY_MIDDLE,
+        r.NOISY_NINE,
     }
 
 
@@ -416,3 +418,15 @@ def test_one_pupil_over_the_limit_or_one_room_short_is_enough_to_be_listed(wareh
         0,
     )
     assert room["cost_to_all_met_yuan"] == room["cost_to_complies_yuan"] == 396_000
+
+
+def test_a_sections_rooms_are_rounded_up_after_the_comparison_rounding(warehouse):
+    # NOISY_MIDDLE: 8.64 − 11 × 0.24 = 6 rooms, 6.000000000000001 in floating point: rounded
+    # up as it is, 7. NOISY_NINE: to 85 %, 20.4 − 21 × 1100/1500 = 5, 5.000000000000001 in
+    # floating point: 6 as it is.
+    middle = needs(warehouse, r.NOISY_MIDDLE)[("junior", "multimedia_rooms_per100")]
+    assert middle["resource_share"] == pytest.approx(0.24)
+    assert middle["shortfall"] == 6
+    nine = needs(warehouse, r.NOISY_NINE)[("junior", "multimedia_rooms_per100")]
+    assert nine["resource_share"] == pytest.approx(1100 / 1500)
+    assert nine["shortfall_to_85"] == 5
