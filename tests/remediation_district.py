@@ -27,7 +27,10 @@ PE_SHORT, a primary school of 500 pupils with 3 PE/art teachers (0.6 per 100, 67
 6 m² of sports ground a pupil (80 % of 7.5); ONE_OVER, 2001 primary pupils (limit 2000) and
 nothing else to remedy; ONE_ROOM, 24 classes with 1 music and 2 art rooms (2 of each needed);
 NOISY_MIDDLE and NOISY_NINE, whose junior multimedia gap to the standard and to 85 % are
-6.000000000000001 and 5.000000000000001 rooms in floating point (6 and 5, not 7 and 6).
+6.000000000000001 and 5.000000000000001 rooms in floating point (6 and 5, not 7 and 6);
+ONE_CLASS, 1000 pupils in 22 classes reported without an oversized one (23 are needed);
+ONE_OVERSIZED, 1000 pupils in 24 classes, 1 oversized; POINT, a teaching point of 60 pupils
+(≥ 50: evaluated) with 2 qualified teachers of the 2.52 it needs (no music or art rooms apply).
 
 County 150105, two junior schools of 1000 pupils meeting every standard: WIDE_HIGH with 40
 backbone teachers (4.0 per 100), WIDE_LOW with 10 (1.0). Nothing is below a standard, but the
@@ -45,6 +48,7 @@ SETTLED_COUNTY, SETTLED = "150103", "1501030001"
 TWO_STAGE_COUNTY, NINE_TEACHERS, NOISY_ROOMS = "150104", "1501040001", "1501040002"
 PE_SHORT, ONE_OVER, ONE_ROOM = "1501040003", "1501040004", "1501040005"
 NOISY_MIDDLE, NOISY_NINE = "1501040006", "1501040007"
+ONE_CLASS, ONE_OVERSIZED, POINT = "1501040008", "1501040009", "1501040010"
 WIDE_COUNTY, WIDE_HIGH, WIDE_LOW = "150105", "1501050001", "1501050002"
 
 
@@ -183,7 +187,32 @@ def two_stage_county() -> list[dict]:
         "rooms": rooms(NOISY_NINE, (96,) * 3, (90,) * 3),
         "finance": [finance(NOISY_NINE)],
     }
-    return [nine, middle, pe_short, one_over, one_room, noisy_middle, noisy_nine]
+    # 1000 pupils: 42 qualified, 10 backbone, 9 PE/art teachers; 22 or 24 classes need 2 rooms
+    # of each kind.
+    one_class = primary_school(ONE_CLASS, 1000, 22, 42, 10, 9, county=TWO_STAGE_COUNTY)
+    one_oversized = primary_school(
+        ONE_OVERSIZED, 1000, 24, 42, 10, 9, oversized=1, county=TWO_STAGE_COUNTY
+    )
+    point = {
+        "schools": [school(POINT, "教学点", county=TWO_STAGE_COUNTY, built=2015)],
+        "enrollment": [enrollment(POINT, "小学", 60, 2)],
+        "teachers": staff(POINT, "primary", 2, 1, 1),
+        "facilities": [facilities(POINT, 4.5 * 60, 0, 7.5 * 60, 2000 * 60, 2)],
+        "rooms": [],
+        "finance": [finance(POINT)],
+    }
+    return [
+        nine,
+        middle,
+        pe_short,
+        one_over,
+        one_room,
+        noisy_middle,
+        noisy_nine,
+        one_class,
+        one_oversized,
+        point,
+    ]
 
 
 def district() -> dict[str, list[dict]]:

@@ -201,6 +201,9 @@ def test_only_schools_with_something_to_remedy_are_listed(warehouse):
         r.ONE_ROOM,
         r.NOISY_MIDDLE,
         r.NOISY_NINE,
+        r.ONE_CLASS,
+        r.ONE_OVERSIZED,
+        r.POINT,
     }
 
 
@@ -430,3 +433,21 @@ def test_a_sections_rooms_are_rounded_up_after_the_comparison_rounding(warehouse
     nine = needs(warehouse, r.NOISY_NINE)[("junior", "multimedia_rooms_per100")]
     assert nine["resource_share"] == pytest.approx(1100 / 1500)
     assert nine["shortfall_to_85"] == 5
+
+
+def test_one_class_to_add_one_oversized_class_or_a_teaching_points_teacher(warehouse):
+    # ONE_CLASS: ceil(1000 / 45) = 23 − 22 = 1 class to add (none reported oversized).
+    # ONE_OVERSIZED: 24 classes are enough; 1 oversized: re-divide them. POINT: 4.2 × 0.6 =
+    # 2.52 qualified teachers needed, 2 there → 1 teacher; G3 does not apply to a teaching
+    # point, so it has no rooms to add (0, not unknown).
+    one_class = school_row(warehouse, r.ONE_CLASS)
+    assert (one_class["classes_to_add"], one_class["oversized_classes"]) == (1, 0)
+    oversized = school_row(warehouse, r.ONE_OVERSIZED)
+    assert (oversized["classes_to_add"], oversized["oversized_classes"]) == (0, 1)
+    point = school_row(warehouse, r.POINT)
+    assert (point["teachers_to_add"], point["rooms_to_add"], point["music_rooms_to_add"]) == (
+        1,
+        0,
+        0,
+    )
+    assert point["cost_to_all_met_yuan"] == TEACHER
