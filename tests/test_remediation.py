@@ -451,3 +451,10 @@ def test_one_class_to_add_one_oversized_class_or_a_teaching_points_teacher(wareh
         0,
     )
     assert point["cost_to_all_met_yuan"] == TEACHER
+    # No size limit applies to a teaching point: 0 pupils over it (not unknown).
+    assert point["students_over_limit"] == 0
+    # Schools with no teacher to hire, whether they have no section need (ONE_CLASS) or only a
+    # facility one (NOISY_ROOMS): 0 teachers (not unknown).
+    for school_id in (r.ONE_CLASS, r.NOISY_ROOMS):
+        row = school_row(warehouse, school_id)
+        assert (row["teachers_to_add"], row["teachers_to_add_to_complies"]) == (0, 0), school_id
