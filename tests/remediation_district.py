@@ -30,7 +30,8 @@ NOISY_MIDDLE and NOISY_NINE, whose junior multimedia gap to the standard and to 
 6.000000000000001 and 5.000000000000001 rooms in floating point (6 and 5, not 7 and 6);
 ONE_CLASS, 1000 pupils in 22 classes reported without an oversized one (23 are needed);
 ONE_OVERSIZED, 1000 pupils in 24 classes, 1 oversized; POINT, a teaching point of 60 pupils
-(≥ 50: evaluated) with 2 qualified teachers of the 2.52 it needs (no music or art rooms apply).
+(≥ 50: evaluated) with 2 qualified teachers of the 2.52 it needs (no music or art rooms apply);
+JUNIOR_CLASSES, a junior school of 1000 pupils in 18 classes (20 needed).
 
 County 150105, two junior schools of 1000 pupils meeting every standard: WIDE_HIGH with 40
 backbone teachers (4.0 per 100), WIDE_LOW with 10 (1.0). Nothing is below a standard, but the
@@ -49,6 +50,7 @@ TWO_STAGE_COUNTY, NINE_TEACHERS, NOISY_ROOMS = "150104", "1501040001", "15010400
 PE_SHORT, ONE_OVER, ONE_ROOM = "1501040003", "1501040004", "1501040005"
 NOISY_MIDDLE, NOISY_NINE = "1501040006", "1501040007"
 ONE_CLASS, ONE_OVERSIZED, POINT = "1501040008", "1501040009", "1501040010"
+JUNIOR_CLASSES = "1501040011"
 WIDE_COUNTY, WIDE_HIGH, WIDE_LOW = "150105", "1501050001", "1501050002"
 
 
@@ -96,12 +98,12 @@ def primary_school(school_id, students, classes, qualified, backbone, pe_art, **
     }
 
 
-def junior_school(school_id, backbone, county=SPREAD_COUNTY):
+def junior_school(school_id, backbone, county=SPREAD_COUNTY, classes=20):
     """A junior school of 1000 pupils in 20 classes at every junior standard but backbone."""
     n = 1000
     return {
         "schools": [school(school_id, "初级中学", county=county, built=2015)],
-        "enrollment": [enrollment(school_id, "初中", n, 20)],
+        "enrollment": [enrollment(school_id, "初中", n, classes)],
         "teachers": staff(school_id, "junior", 53, backbone, 9),
         "facilities": [facilities(school_id, 5.8 * n, 0, 10.2 * n, 2500 * n, 24)],
         "rooms": rooms(school_id, (96,) * 2, (90,) * 2),
@@ -212,6 +214,7 @@ def two_stage_county() -> list[dict]:
         one_class,
         one_oversized,
         point,
+        junior_school(JUNIOR_CLASSES, 10, county=TWO_STAGE_COUNTY, classes=18),
     ]
 
 

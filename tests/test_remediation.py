@@ -204,6 +204,7 @@ def test_only_schools_with_something_to_remedy_are_listed(warehouse):
         r.ONE_CLASS,
         r.ONE_OVERSIZED,
         r.POINT,
+        r.JUNIOR_CLASSES,
     }
 
 
@@ -458,3 +459,10 @@ def test_one_class_to_add_one_oversized_class_or_a_teaching_points_teacher(wareh
     for school_id in (r.ONE_CLASS, r.NOISY_ROOMS):
         row = school_row(warehouse, school_id)
         assert (row["teachers_to_add"], row["teachers_to_add_to_complies"]) == (0, 0), school_id
+
+
+def test_junior_classes_to_add(warehouse):
+    # 1000 junior pupils at most 50 a class: ceil(1000 / 50) = 20 − 18 = 2 classes to add.
+    row = school_row(warehouse, r.JUNIOR_CLASSES)
+    assert (row["junior_classes_to_add"], row["primary_classes_to_add"]) == (2, 0)
+    assert row["classes_to_add"] == 2
