@@ -36,6 +36,9 @@ JUNIOR_CLASSES, a junior school of 1000 pupils in 18 classes (20 needed).
 County 150105, two junior schools of 1000 pupils meeting every standard: WIDE_HIGH with 40
 backbone teachers (4.0 per 100), WIDE_LOW with 10 (1.0). Nothing is below a standard, but the
 backbone CV is 3 / 5 = 0.6 > 0.45: only extra teachers beyond the needs bring it under.
+
+County 150106, ROOMS_ONLY: a primary school whose one lack is an art room (24 classes, 2 music
+and 1 art room): rooms are no addition of the needs scenario, which leaves the county out.
 """
 
 from tests.helpers import enrollment, facilities, school, teachers
@@ -52,6 +55,7 @@ NOISY_MIDDLE, NOISY_NINE = "1501040006", "1501040007"
 ONE_CLASS, ONE_OVERSIZED, POINT = "1501040008", "1501040009", "1501040010"
 JUNIOR_CLASSES = "1501040011"
 WIDE_COUNTY, WIDE_HIGH, WIDE_LOW = "150105", "1501050001", "1501050002"
+ROOMS_ONLY_COUNTY, ROOMS_ONLY = "150106", "1501060001"
 
 
 def staff(school_id, stage, qualified, backbone, pe_art):
@@ -261,6 +265,16 @@ def district() -> dict[str, list[dict]]:
         *two_stage_county(),
         junior_school(WIDE_HIGH, 40, county=WIDE_COUNTY),
         junior_school(WIDE_LOW, 10, county=WIDE_COUNTY),
+        primary_school(
+            ROOMS_ONLY,
+            1000,
+            24,
+            42,
+            10,
+            9,
+            county=ROOMS_ONLY_COUNTY,
+            rooms=rooms(ROOMS_ONLY, (96, 96), (90,)),
+        ),
     ]
     files = {n: [] for n in ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")}
     for part in parts:

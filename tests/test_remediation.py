@@ -205,6 +205,7 @@ def test_only_schools_with_something_to_remedy_are_listed(warehouse):
         r.ONE_OVERSIZED,
         r.POINT,
         r.JUNIOR_CLASSES,
+        r.ROOMS_ONLY,
     }
 
 
@@ -466,3 +467,20 @@ def test_junior_classes_to_add(warehouse):
     row = school_row(warehouse, r.JUNIOR_CLASSES)
     assert (row["junior_classes_to_add"], row["primary_classes_to_add"]) == (2, 0)
     assert row["classes_to_add"] == 2
+
+
+def test_a_school_whose_only_lack_is_a_room_in_a_county_with_no_other_addition(warehouse):
+    # 24 classes need ceil(24 / 12) = 2 rooms of each kind: 1 art room to add (355 000
+    # yuan). The needs scenario covers counties with additions of teachers, facilities or
+    # classes only, so 150106 is not in it: the rooms required come from the year itself.
+    assert (
+        query_dicts(
+            warehouse,
+            "SELECT * FROM needs_input.additions WHERE county_code = ?",
+            [r.ROOMS_ONLY_COUNTY],
+        )
+        == []
+    )
+    row = school_row(warehouse, r.ROOMS_ONLY)
+    assert (row["music_rooms_to_add"], row["art_rooms_to_add"]) == (0, 1)
+    assert row["cost_to_all_met_yuan"] == 355_000

@@ -72,7 +72,8 @@ schools AS (
             THEN greatest(coalesce(rm.rooms_required, g.rooms_required) - g.art_rooms_counted, 0)
             ELSE 0
         END AS art_rooms_to_add,
-        coalesce(greatest(g.compulsory_students - g.size_limit, 0), 0) AS students_over_limit,
+        -- greatest() skips NULL: no size limit (a teaching point) gives 0.
+        greatest(g.compulsory_students - g.size_limit, 0) AS students_over_limit,
         g.primary_oversized,
         g.junior_oversized,
         coalesce(c.primary_classes_to_add, 0) AS primary_classes_to_add,
