@@ -37,8 +37,8 @@ County 150105, two junior schools of 1000 pupils meeting every standard: WIDE_HI
 backbone teachers (4.0 per 100), WIDE_LOW with 10 (1.0). Nothing is below a standard, but the
 backbone CV is 3 / 5 = 0.6 > 0.45: only extra teachers beyond the needs bring it under.
 
-County 150106, ROOMS_ONLY: a primary school whose one lack is an art room (24 classes, 2 music
-and 1 art room): rooms are no addition of the needs scenario, which leaves the county out.
+County 150106, ROOMS_ONLY: a primary school whose one lack is rooms (24 classes, 1 music and
+1 art room): rooms are no addition of the needs scenario, which leaves the county out.
 """
 
 from tests.helpers import enrollment, facilities, school, teachers
@@ -273,7 +273,7 @@ def district() -> dict[str, list[dict]]:
             10,
             9,
             county=ROOMS_ONLY_COUNTY,
-            rooms=rooms(ROOMS_ONLY, (96, 96), (90,)),
+            rooms=rooms(ROOMS_ONLY, (96,), (90,)),
         ),
     ]
     files = {n: [] for n in ("schools", "enrollment", "teachers", "facilities", "rooms", "finance")}

@@ -469,10 +469,11 @@ def test_junior_classes_to_add(warehouse):
     assert row["classes_to_add"] == 2
 
 
-def test_a_school_whose_only_lack_is_a_room_in_a_county_with_no_other_addition(warehouse):
-    # 24 classes need ceil(24 / 12) = 2 rooms of each kind: 1 art room to add (355 000
-    # yuan). The needs scenario covers counties with additions of teachers, facilities or
-    # classes only, so 150106 is not in it: the rooms required come from the year itself.
+def test_a_school_whose_only_lack_is_rooms_in_a_county_with_no_other_addition(warehouse):
+    # 24 classes need ceil(24 / 12) = 2 rooms of each kind: 1 music and 1 art room to add
+    # (396 000 + 355 000 yuan). The needs scenario covers counties with additions of
+    # teachers, facilities or classes only, so 150106 is not in it: the rooms required come
+    # from the year itself.
     assert (
         query_dicts(
             warehouse,
@@ -482,5 +483,5 @@ def test_a_school_whose_only_lack_is_a_room_in_a_county_with_no_other_addition(w
         == []
     )
     row = school_row(warehouse, r.ROOMS_ONLY)
-    assert (row["music_rooms_to_add"], row["art_rooms_to_add"]) == (0, 1)
-    assert row["cost_to_all_met_yuan"] == 355_000
+    assert (row["music_rooms_to_add"], row["art_rooms_to_add"]) == (1, 1)
+    assert row["cost_to_all_met_yuan"] == 396_000 + 355_000
