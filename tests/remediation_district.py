@@ -83,67 +83,82 @@ def finance(school_id):
     }
 
 
+def school_files(school_id, school_type, county, enrollments, staff_rows, facility, room_rows):
+    """One school's rows of every file (built 2015, the bundled finance figures)."""
+    return {
+        "schools": [school(school_id, school_type, county=county, built=2015)],
+        "enrollment": enrollments,
+        "teachers": staff_rows,
+        "facilities": [facility],
+        "rooms": room_rows,
+        "finance": [finance(school_id)],
+    }
+
+
 def primary_school(school_id, students, classes, qualified, backbone, pe_art, **extra):
     """A primary school at or above every facility standard for ``students`` (but a sports
     field of ``field`` m² a pupil, if given)."""
     n = students
     field = extra.get("field", 7.5)
-    return {
-        "schools": [school(school_id, "小学", county=extra.get("county", COUNTY), built=2015)],
-        "enrollment": [
+    return school_files(
+        school_id,
+        "小学",
+        extra.get("county", COUNTY),
+        [
             enrollment(
                 school_id, "小学", n, classes, extra.get("oversized", 0), extra.get("migrant", 0)
             )
         ],
-        "teachers": staff(school_id, "primary", qualified, backbone, pe_art),
-        "facilities": [facilities(school_id, 4.5 * n, 0, field * n, 2000 * n, -(-23 * n // 1000))],
-        "rooms": extra.get("rooms") or rooms(school_id, (96,) * 3, (90,) * 3),
-        "finance": [finance(school_id)],
-    }
+        staff(school_id, "primary", qualified, backbone, pe_art),
+        facilities(school_id, 4.5 * n, 0, field * n, 2000 * n, -(-23 * n // 1000)),
+        extra.get("rooms") or rooms(school_id, (96,) * 3, (90,) * 3),
+    )
 
 
 def junior_school(school_id, backbone, county=SPREAD_COUNTY, classes=20):
     """A junior school of 1000 pupils in 20 classes at every junior standard but backbone."""
     n = 1000
-    return {
-        "schools": [school(school_id, "初级中学", county=county, built=2015)],
-        "enrollment": [enrollment(school_id, "初中", n, classes)],
-        "teachers": staff(school_id, "junior", 53, backbone, 9),
-        "facilities": [facilities(school_id, 5.8 * n, 0, 10.2 * n, 2500 * n, 24)],
-        "rooms": rooms(school_id, (96,) * 2, (90,) * 2),
-        "finance": [finance(school_id)],
-    }
+    return school_files(
+        school_id,
+        "初级中学",
+        county,
+        [enrollment(school_id, "初中", n, classes)],
+        staff(school_id, "junior", 53, backbone, 9),
+        facilities(school_id, 5.8 * n, 0, 10.2 * n, 2500 * n, 24),
+        rooms(school_id, (96,) * 2, (90,) * 2),
+    )
 
 
 def two_stage_county() -> list[dict]:
     # NINE_TEACHERS: weighted pupils 200 + 1.1 × 200 = 420, shares 200/420 and 220/420; its
     # facilities meet both stages' standards (e.g. teaching area max(4.5 × 200 × 420/200,
     # 5.8 × 200 × 420/220) = 2214.5 ≤ 2300 m²).
-    nine = {
-        "schools": [school(NINE_TEACHERS, "九年一贯制学校", county=TWO_STAGE_COUNTY, built=2015)],
-        "enrollment": [
+    nine = school_files(
+        NINE_TEACHERS,
+        "九年一贯制学校",
+        TWO_STAGE_COUNTY,
+        [
             enrollment(NINE_TEACHERS, "小学", 200, 5),
             enrollment(NINE_TEACHERS, "初中", 200, 4),
         ],
-        "teachers": staff(NINE_TEACHERS, "primary", 9, 1, 2)
-        + staff(NINE_TEACHERS, "junior", 11, 1, 2),
-        "facilities": [facilities(NINE_TEACHERS, 2300, 0, 4000, 1_000_000, 10)],
-        "rooms": rooms(NINE_TEACHERS),
-        "finance": [finance(NINE_TEACHERS)],
-    }
+        staff(NINE_TEACHERS, "primary", 9, 1, 2) + staff(NINE_TEACHERS, "junior", 11, 1, 2),
+        facilities(NINE_TEACHERS, 2300, 0, 4000, 1_000_000, 10),
+        rooms(NINE_TEACHERS),
+    )
     # NOISY_ROOMS: junior share 150 / (150 + 1.2 × 500) = 0.2; 15 rooms × 0.2 = 3 for 150
     # pupils (2.0 per 100). Its other facilities meet 150 junior pupils' standards at 0.2.
-    middle = {
-        "schools": [school(NOISY_ROOMS, "完全中学", county=TWO_STAGE_COUNTY, built=2015)],
-        "enrollment": [
+    middle = school_files(
+        NOISY_ROOMS,
+        "完全中学",
+        TWO_STAGE_COUNTY,
+        [
             enrollment(NOISY_ROOMS, "初中", 150, 3),
             enrollment(NOISY_ROOMS, "高中", 500, 10),
         ],
-        "teachers": staff(NOISY_ROOMS, "junior", 8, 2, 2) + teachers(NOISY_ROOMS, "senior", 30),
-        "facilities": [facilities(NOISY_ROOMS, 4400, 0, 7700, 1_900_000, 15)],
-        "rooms": rooms(NOISY_ROOMS),
-        "finance": [finance(NOISY_ROOMS)],
-    }
+        staff(NOISY_ROOMS, "junior", 8, 2, 2) + teachers(NOISY_ROOMS, "senior", 30),
+        facilities(NOISY_ROOMS, 4400, 0, 7700, 1_900_000, 15),
+        rooms(NOISY_ROOMS),
+    )
     pe_short = primary_school(PE_SHORT, 500, 12, 21, 5, 3, field=6.0, county=TWO_STAGE_COUNTY)
     # 2001 pupils: 45 classes of ≤ 45, ceil(45 / 12) = 4 rooms of each kind; 84.042 qualified,
     # 20.01 backbone and 18.009 PE/art teachers needed.
@@ -169,44 +184,47 @@ def two_stage_county() -> list[dict]:
     )
     # NOISY_MIDDLE: junior share 360 / (360 + 1.2 × 950) = 0.24; 11 rooms × 0.24 = 2.64 for
     # 360 pupils, 2.4 × 3.6 = 8.64 needed. Other facilities: the junior standards ÷ 0.24.
-    noisy_middle = {
-        "schools": [school(NOISY_MIDDLE, "完全中学", county=TWO_STAGE_COUNTY, built=2015)],
-        "enrollment": [
+    noisy_middle = school_files(
+        NOISY_MIDDLE,
+        "完全中学",
+        TWO_STAGE_COUNTY,
+        [
             enrollment(NOISY_MIDDLE, "初中", 360, 8),
             enrollment(NOISY_MIDDLE, "高中", 950, 19),
         ],
-        "teachers": staff(NOISY_MIDDLE, "junior", 20, 4, 4) + teachers(NOISY_MIDDLE, "senior", 60),
-        "facilities": [facilities(NOISY_MIDDLE, 8800, 0, 15400, 3_800_000, 11)],
-        "rooms": rooms(NOISY_MIDDLE, (96,) * 3, (90,) * 3),
-        "finance": [finance(NOISY_MIDDLE)],
-    }
+        staff(NOISY_MIDDLE, "junior", 20, 4, 4) + teachers(NOISY_MIDDLE, "senior", 60),
+        facilities(NOISY_MIDDLE, 8800, 0, 15400, 3_800_000, 11),
+        rooms(NOISY_MIDDLE, (96,) * 3, (90,) * 3),
+    )
     # NOISY_NINE: 400 primary + 1000 junior pupils, junior share 1100 / 1500; 21 rooms ×
     # 1100/1500 = 15.4 for 1000 junior pupils, 24 needed, 85 %: 20.4.
-    noisy_nine = {
-        "schools": [school(NOISY_NINE, "九年一贯制学校", county=TWO_STAGE_COUNTY, built=2015)],
-        "enrollment": [
+    noisy_nine = school_files(
+        NOISY_NINE,
+        "九年一贯制学校",
+        TWO_STAGE_COUNTY,
+        [
             enrollment(NOISY_NINE, "小学", 400, 9),
             enrollment(NOISY_NINE, "初中", 1000, 20),
         ],
-        "teachers": staff(NOISY_NINE, "primary", 17, 4, 4) + staff(NOISY_NINE, "junior", 53, 10, 9),
-        "facilities": [facilities(NOISY_NINE, 8000, 0, 14000, 3_500_000, 21)],
-        "rooms": rooms(NOISY_NINE, (96,) * 3, (90,) * 3),
-        "finance": [finance(NOISY_NINE)],
-    }
+        staff(NOISY_NINE, "primary", 17, 4, 4) + staff(NOISY_NINE, "junior", 53, 10, 9),
+        facilities(NOISY_NINE, 8000, 0, 14000, 3_500_000, 21),
+        rooms(NOISY_NINE, (96,) * 3, (90,) * 3),
+    )
     # 1000 pupils: 42 qualified, 10 backbone, 9 PE/art teachers; 22 or 24 classes need 2 rooms
     # of each kind.
     one_class = primary_school(ONE_CLASS, 1000, 22, 42, 10, 9, county=TWO_STAGE_COUNTY)
     one_oversized = primary_school(
         ONE_OVERSIZED, 1000, 24, 42, 10, 9, oversized=1, county=TWO_STAGE_COUNTY
     )
-    point = {
-        "schools": [school(POINT, "教学点", county=TWO_STAGE_COUNTY, built=2015)],
-        "enrollment": [enrollment(POINT, "小学", 60, 2)],
-        "teachers": staff(POINT, "primary", 2, 1, 1),
-        "facilities": [facilities(POINT, 4.5 * 60, 0, 7.5 * 60, 2000 * 60, 2)],
-        "rooms": [],
-        "finance": [finance(POINT)],
-    }
+    point = school_files(
+        POINT,
+        "教学点",
+        TWO_STAGE_COUNTY,
+        [enrollment(POINT, "小学", 60, 2)],
+        staff(POINT, "primary", 2, 1, 1),
+        facilities(POINT, 4.5 * 60, 0, 7.5 * 60, 2000 * 60, 2),
+        [],
+    )
     return [
         nine,
         middle,
@@ -228,22 +246,24 @@ def district() -> dict[str, list[dict]]:
         primary_school(SHORT_TWO, 400, 9, 15, 4, 4),
         # 42 qualified and 10 backbone needed; 30 and 8 present; PE 9 = 0.9.
         primary_school(SHORT_TWO_KINDS, 1000, 23, 30, 8, 9),
-        {
-            "schools": [school(NINE, "九年一贯制学校", county=COUNTY, built=2015)],
-            "enrollment": [enrollment(NINE, "小学", 300, 7), enrollment(NINE, "初中", 200, 4)],
-            "teachers": staff(NINE, "primary", 13, 3, 3) + staff(NINE, "junior", 11, 2, 2),
-            "facilities": [facilities(NINE, 2000, 0, 5000, 1_100_000, 12)],
-            "rooms": rooms(NINE),
-            "finance": [finance(NINE)],
-        },
-        {
-            "schools": [school(MIDDLE, "完全中学", county=COUNTY, built=2015)],
-            "enrollment": [enrollment(MIDDLE, "初中", 500, 10), enrollment(MIDDLE, "高中", 400, 8)],
-            "teachers": staff(MIDDLE, "junior", 27, 5, 5) + teachers(MIDDLE, "senior", 30),
-            "facilities": [facilities(MIDDLE, 6000, 0, 10000, 2_500_000, 20)],
-            "rooms": rooms(MIDDLE, (96, 96), (90, 90)),
-            "finance": [finance(MIDDLE)],
-        },
+        school_files(
+            NINE,
+            "九年一贯制学校",
+            COUNTY,
+            [enrollment(NINE, "小学", 300, 7), enrollment(NINE, "初中", 200, 4)],
+            staff(NINE, "primary", 13, 3, 3) + staff(NINE, "junior", 11, 2, 2),
+            facilities(NINE, 2000, 0, 5000, 1_100_000, 12),
+            rooms(NINE),
+        ),
+        school_files(
+            MIDDLE,
+            "完全中学",
+            COUNTY,
+            [enrollment(MIDDLE, "初中", 500, 10), enrollment(MIDDLE, "高中", 400, 8)],
+            staff(MIDDLE, "junior", 27, 5, 5) + teachers(MIDDLE, "senior", 30),
+            facilities(MIDDLE, 6000, 0, 10000, 2_500_000, 20),
+            rooms(MIDDLE, (96, 96), (90, 90)),
+        ),
         # 30 classes need ceil(30 / 12) = 3 rooms of each kind: 1 music, 2 art of which one
         # is 60 m² (built 2015 ≤ 2016: floor 67 m², so it does not count).
         primary_school(ROOMS, 1350, 30, 57, 14, 13, rooms=rooms(ROOMS, (96,), (90, 60))),
