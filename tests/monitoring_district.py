@@ -39,6 +39,10 @@ CV_NEAR_NOW = "120014"  # a CV that rounds to its limit today, which the forecas
 C1, C2 = "1200140001", "1200140002"
 EMPTYING = "120015"  # a section projected to 0 students leaves the projected CVs
 X1, X2 = "1200150001", "1200150002"
+EMPTY_MEAN = "120016"  # the only section with backbone teachers empties: no projected mean
+Y1, Y2 = "1200160001", "1200160002"
+MEAN_ONE = "120017"  # a projected mean of exactly 1 backbone teacher per 100 students
+M1, M2 = "1200170001", "1200170002"
 
 # The bands' cut-points: county -> (teaching area m² in 2022 and 2023, in 2024), one school of
 # 100 students; the index is (a / 100) / (b / 100) × 100 in binary floating point.
@@ -183,11 +187,22 @@ def district() -> dict[int, dict[str, list[dict]]]:
     d.each_year(CV_NEAR_NOW, C1, {2022: 55, 2023: 65, 2024: 75}, staff(C1, 1, 2, 3), generous(C1))
     d.each_year(CV_NEAR_NOW, C2, {2022: 95, 2023: 85, 2024: 75}, staff(C2, 3, 2, 1), generous(C2))
 
-    # X1 stays at 100 students, X2 goes 100, 60, 20 → 0 with a fifth of X1's facilities and
-    # 2 teachers: every CV is within its limit today (backbone and PE/art 2 and 5 per 100 → 0.447).
+    # X1 stays at 100 students, X2 goes 300, 180, 60 → 0 with a fifth of X1's facilities and
+    # 3 backbone teachers: backbone 2 and 5 per 100 today, CV 0.465, within its limit.
     d.each_year(EMPTYING, X1, {2022: 100, 2023: 100, 2024: 100}, staff(X1), generous(X1))
-    d.each_year(EMPTYING, X2, {2022: 100, 2023: 60, 2024: 20}, staff(X2, 1, 1, 0),
+    d.each_year(EMPTYING, X2, {2022: 300, 2023: 180, 2024: 60}, staff(X2, 3, 1, 0),
                 generous(X2, 117.0, 195.0, 52_000.0, 1))  # fmt: skip
+
+    # Y1 stays at 100 students without backbone teachers; Y2 goes 1500, 1000, 500 → 0 with 5.
+    # Backbone 0 and 1 per 100 today: X̄ 500 / 600, CV √(100 / 500) = 0.447, within its limit.
+    d.each_year(EMPTY_MEAN, Y1, {2022: 100, 2023: 100, 2024: 100}, staff(Y1, 0), generous(Y1))
+    d.each_year(EMPTY_MEAN, Y2, {2022: 1500, 2023: 1000, 2024: 500}, staff(Y2, 5),
+                generous(Y2))  # fmt: skip
+
+    # M1 goes 50, 100 → 150 students and M2 150, 100 → 50, one backbone teacher each: every
+    # value equal today (CV 0), backbone 100 / 150 and 100 / 50 next year around X̄' = 1.
+    d.each_year(MEAN_ONE, M1, {2023: 50, 2024: 100}, staff(M1, 1), generous(M1))
+    d.each_year(MEAN_ONE, M2, {2023: 150, 2024: 100}, staff(M2, 1), generous(M2))
 
     # Projection edge cases (no resources: their statuses cannot drop) and a nine-year school
     # whose primary students grow: 200 → 300 (→ 400), junior 200 → 200.

@@ -587,10 +587,46 @@ def test_a_cv_today_on_its_limit_is_within_it(warehouse):
 
 
 def test_a_section_projected_to_no_students_leaves_the_cvs(warehouse):
-    # 120015: X2 goes 100, 60, 20 → −20 → 0 students. With no students it carries no weight;
-    # X1 alone has every CV 0. (Weighing it would divide by 0.)
+    # 120015: X2 goes 300, 180, 60 → −60 → 0 students. With no students it has no value: it
+    # leaves the weights and, with the resources it holds, the mean; X1 alone has every CV 0.
+    # Today backbone 2 and 5 per 100 for 100 and 60 students: X̄ = 500 / 160 = 3.125,
+    # S² = (100 × 1.125² + 60 × 1.875²) / 160 = 2.109, CV 0.465 (within). Were X2's 300 kept in
+    # the mean, X̄' = 500 / 100 = 5 and X1 alone would be |2 − 5| / 5 = 0.6 over the limit.
     assert projection(warehouse, m.X2)["projected_students"] == 0.0
+    cv = query(
+        warehouse,
+        "SELECT cv FROM marts.coefficients WHERE year = 2024 AND county_code = ? "
+        "AND indicator = 'backbone_teachers_per100'",
+        [m.EMPTYING],
+    )[0][0]
+    assert cv == pytest.approx(2.109375**0.5 / 3.125, rel=1e-12)
     assert warnings_of(warehouse, m.EMPTYING) == []
+
+
+def test_a_stage_whose_sections_with_the_resource_all_empty_has_no_projected_cv(warehouse):
+    # 120016: backbone 0 per 100 at Y1 (100 students, flat) and 1 at Y2 (500 → 0): today
+    # X̄ = 500 / 600, S² = (100 × (5/6)² + 500 × (1/6)²) / 600 = 5/36, CV = √5/6 / (5/6) = 0.447.
+    # Next year only Y1 weighs and it has none: X̄' = 0, the CV is undefined, not a warning.
+    assert projection(warehouse, m.Y2)["projected_students"] == 0.0
+    cv = query(
+        warehouse,
+        "SELECT cv FROM marts.coefficients WHERE year = 2024 AND county_code = ? "
+        "AND indicator = 'backbone_teachers_per100'",
+        [m.EMPTY_MEAN],
+    )[0][0]
+    assert cv == pytest.approx(0.2**0.5, rel=1e-12)
+    assert warnings_of(warehouse, m.EMPTY_MEAN) == []
+
+
+def test_a_projected_cv_around_a_mean_of_one(warehouse):
+    # 120017: one backbone teacher for 100 students at M1 and M2 today (CV 0); next year 150
+    # and 50 students: values 100 / 150 and 100 / 50, X̄' = 200 / 200 = 1 exactly,
+    # S'² = (150 × (1/3)² + 50 × 1²) / 200 = 1/3 → CV' = 0.577 > 0.5. Every other CV too.
+    rows = [r for r in warnings_of(warehouse, m.MEAN_ONE) if r["kind"] == "cv"]
+    assert len(rows) == 7
+    (backbone,) = [r for r in rows if r["indicator"] == "backbone_teachers_per100"]
+    assert (backbone["value"], backbone["projected_students"]) == (0.0, 200.0)
+    assert backbone["projected_value"] == pytest.approx(3**-0.5, rel=1e-12)
 
 
 def test_a_section_with_incomplete_data_gets_no_warning(warehouse):
@@ -613,6 +649,7 @@ def test_only_changes_are_listed(warehouse):
         m.PROJECTION,
         m.CV_HELD,
         m.CV_NEAR_NOW,
+        m.MEAN_ONE,
     ]
 
 

@@ -162,7 +162,9 @@ cv_means AS (
         indicator,
         sum(students) AS students,
         sum(weight) AS projected_students,
-        sum(amount) / nullif(sum(weight), 0) AS mean
+        -- A section projected to no students has no value next year: the resources it holds
+        -- leave the mean as the section leaves the dispersion (weights are never negative).
+        sum(amount) FILTER (WHERE weight <> 0) / sum(weight) AS mean
     FROM cv_sections
     GROUP BY ALL
 ),
@@ -175,12 +177,12 @@ cv_projected AS (
         m.indicator,
         m.students,
         m.projected_students,
-        sqrt(sum(s.weight * (s.amount / nullif(s.weight, 0) - m.mean) ^ 2)
+        sqrt(sum(s.weight * (s.amount / s.weight - m.mean) ^ 2)
             / m.projected_students) / nullif(m.mean, 0) AS projected_cv
     FROM cv_means AS m
     INNER JOIN cv_sections AS s
         ON s.year = m.year AND s.county_code = m.county_code AND s.stage = m.stage
-        AND s.indicator = m.indicator
+        AND s.indicator = m.indicator AND s.weight <> 0
     GROUP BY m.year, m.county_code, m.stage, m.indicator, m.students, m.projected_students, m.mean
 ),
 

@@ -36,6 +36,34 @@ _NO_TIE_OF_SECTIONS = (
 )
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
+        "marts.early_warnings",
+        "nudge_number",
+        "0",
+        "-1",
+        "/ NULLIF(p.projected_students, 0) AS projected_value",
+        "projected students are never negative; a section projected to 0 gets ±inf or NaN "
+        "instead of NULL, and neither lists a row: both compare at or above every line, NULL "
+        "compares with none (its CV weight does not read the projected value)",
+    ),
+    (
+        "marts.early_warnings",
+        "nudge_number",
+        "0",
+        "1",
+        "/ NULLIF(p.projected_students, 0) AS projected_value",
+        "a section projected to exactly 1 student has at least 1 today (0 students give no "
+        "value), so its values can only stay or rise: it crosses no line with or without them",
+    ),
+    (
+        "marts.early_warnings",
+        "drop_case_branch",
+        "CASE WHEN COUNT(*) FILTER(WHERE projected_met) = COUNT(*) THEN 'all_met' END",
+        "(branch dropped)",
+        "projected_statuses:",
+        "a row is listed only for an indicator projected below its standard or 85 % of it, so "
+        "a listed section is never projected all_met, and all_met → complies lists nothing",
+    ),
+    (
         "marts.remediation_needs",
         "nudge_number",
         "0",
