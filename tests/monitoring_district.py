@@ -151,6 +151,16 @@ def district() -> dict[int, dict[str, list[dict]]]:
                 d.add(year, county, school_id, 100, staff(school_id, f, f, 3 * f), resources)
 
     d.each_year(LATE, L1, {2023: 100, 2024: 100}, staff(L1), generous(L1))
+    # … and its public funds are reported in 2023 (its baseline) but not in 2024.
+    d.files[2023].setdefault("finance", []).append(
+        {
+            "school_id": L1,
+            "public_funds_budget_yuan": 90_000,
+            "public_funds_allocated_yuan": 80_000,
+            "per_student_standard_yuan": 800,
+            "training_funds_yuan": 6000,
+        }
+    )
 
     # Backbone 2 and 6 per 100 → X̄ 4, S 2, CV 0.5; the first school grows, the second shrinks.
     # PE/art 2 and 10 per 100: CV 0.67, over its limit already. The second school's PE teachers

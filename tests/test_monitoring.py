@@ -291,6 +291,10 @@ def test_missing_baseline_is_null_with_the_reason(warehouse):
     # Not reported this year either: the reason is this year's.
     recognition = index(warehouse, m.LATE, "social_recognition_pct")
     assert recognition["note"].startswith("无基准: 2023 年无该指标数值")
+    # Public funds: 80 000 / 100 = 800 yuan in 2023, no finance row in 2024.
+    funds = index(warehouse, m.LATE, "public_funds_per_student")
+    assert (funds["baseline_value"], funds["value"], funds["index"]) == (800.0, None, None)
+    assert funds["note"] == "本年无该指标数值: 参评学段均缺少该指标的数据"
     late = summary(warehouse, m.LATE)
     assert "academic_quality_pct" in late["without_index"]
     assert "physical_health_pct" in late["without_index"]

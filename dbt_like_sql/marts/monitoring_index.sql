@@ -63,8 +63,9 @@ indexed AS (
         base.students AS baseline_students,
         base.note AS baseline_note,
         base.data_complete AS baseline_data_complete,
+        -- NULL when either value is (arithmetic keeps NULL), or when the divisor is 0.
         CASE
-            WHEN k.value IS NULL OR base.value IS NULL OR base.value = 0 THEN NULL
+            WHEN base.value = 0 THEN NULL
             WHEN k.higher_is_better THEN k.value / base.value * 100
             WHEN k.value = 0 THEN NULL
             ELSE base.value / k.value * 100

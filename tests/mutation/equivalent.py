@@ -36,6 +36,63 @@ _NO_TIE_OF_SECTIONS = (
 )
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
+        "marts.monitoring_index",
+        "drop_and_condition",
+        "g.movement = 'fallen' AND g.per_student",
+        "(g.per_student)",
+        "falls: WHERE",
+        "falls only saves work: the note reads its schools and resource name in the fallen "
+        "branch alone, so explaining the other per-student indicators changes no row",
+    ),
+    *(
+        (
+            "marts.monitoring_index",
+            "drop_coalesce_default",
+            f"COALESCE(n.{column}, b.{column})",
+            f"n.{column}",
+            "section_pairs:",
+            f"{column} is read only for ranked sections (contribution < 0), which are present "
+            "this year: a section gone since the baseline has no contribution (its resource now "
+            "is NULL) and enters only the turnover counts",
+        )
+        for column in ("top_schools", "resource_zh", "school_name")
+    ),
+    *(
+        (
+            "marts.monitoring_index",
+            operator,
+            before,
+            after,
+            "turnover: COALESCE(SUM(",
+            "the note shows new (gone) students only when there are new (gone) schools, and then "
+            "the sum has rows: the default 0 is never shown",
+        )  # fmt: skip
+        for operator, before, after in (
+            ("nudge_number", "0", "-1"),
+            ("nudge_number", "0", "1"),
+            (
+                "drop_coalesce_default",
+                "COALESCE(SUM(students) FILTER(WHERE baseline_students IS NULL), 0)",
+                "SUM(students) FILTER(WHERE baseline_students IS NULL)",
+            ),
+            (
+                "drop_coalesce_default",
+                "COALESCE(SUM(baseline_students) FILTER(WHERE students IS NULL), 0)",
+                "SUM(baseline_students) FILTER(WHERE students IS NULL)",
+            ),
+        )  # fmt: skip
+    ),
+    (
+        "indicators.key_indicators",
+        "swap_min_max",
+        "BOOL_AND(CAST(data_complete AS BOOLEAN))",
+        "BOOL_OR(CAST(data_complete AS BOOLEAN))",
+        "school_gap:",
+        "a CV's data_complete is its county and stage's (rejected school and enrollment rows, "
+        "incomplete sections, and a value is missing only with the facility row, which makes "
+        "the section incomplete), so the seven CVs of a stage agree",
+    ),
+    (
         "marts.early_warnings",
         "nudge_number",
         "0",
