@@ -26,7 +26,8 @@ def _backbone(part, count):
     return part
 
 
-def _county(county, parts):
+def county_files(county, parts):
+    """One county's files from its schools' parts, with rotation and passing county items."""
     files = {name: [row for part in parts for row in part[name]] for name in FILES}
     # 10 % of 100 eligible teachers rotated, 2 of them backbone (G11 at its threshold).
     rotate(files["teachers"], eligible=100, rotated=10, backbone_rotated=2)
@@ -46,7 +47,7 @@ def _crowded(school_id, county):
 
 def district(only: str | None = None) -> dict[str, list[dict]]:
     counties = [
-        _county(
+        county_files(
             ROUND_TRIP,
             [
                 _short(SHORT, ROUND_TRIP),
@@ -55,7 +56,7 @@ def district(only: str | None = None) -> dict[str, list[dict]]:
                 _backbone(compliant(JB, "初中", {"junior": 1000}, ROUND_TRIP), 40),
             ],
         ),
-        _county(
+        county_files(
             SOME,
             [
                 compliant(BIG, "小学", {"primary": 2100}, SOME),
@@ -63,7 +64,7 @@ def district(only: str | None = None) -> dict[str, list[dict]]:
                 _crowded(CROWDED2, SOME),
             ],
         ),
-        _county(
+        county_files(
             MOVE,
             [
                 compliant(BIG3, "小学", {"primary": 2100}, MOVE),

@@ -4,14 +4,15 @@ WITH added AS (
     SELECT
         year,
         school_id,
-        coalesce(sum(amount) FILTER (WHERE action = 'teaching_area_m2'), 0) AS teaching,
-        coalesce(sum(amount) FILTER (WHERE action = 'sports_area_m2'), 0) AS sports,
-        coalesce(sum(amount) FILTER (WHERE action = 'equipment_yuan'), 0) AS equipment,
-        coalesce(sum(amount) FILTER (WHERE action = 'multimedia_rooms'), 0) AS multimedia
+        sum(amount) FILTER (WHERE action = 'teaching_area_m2') AS teaching,
+        sum(amount) FILTER (WHERE action = 'sports_area_m2') AS sports,
+        sum(amount) FILTER (WHERE action = 'equipment_yuan') AS equipment,
+        sum(amount) FILTER (WHERE action = 'multimedia_rooms') AS multimedia
     FROM scenario_input.additions
     GROUP BY ALL
 )
 
+-- A school without an addition of a kind has NULL for it (or no row): it adds 0.
 SELECT
     f.* REPLACE (
         f.teaching_aux_area_m2 + coalesce(a.teaching, 0) AS teaching_aux_area_m2,

@@ -120,6 +120,46 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
         "a row is listed only for an indicator projected below its standard or 85 % of it, so "
         "a listed section is never projected all_met, and all_met → complies lists nothing",
     ),
+    *(
+        (
+            "needs_input.additions",
+            operator,
+            before,
+            after,
+            "WHERE school_addition > 0 AND",
+            "every row of marts.remediation_needs is an indicator below its standard, whose gap "
+            "(and so its school addition, teachers, rooms or a shared facility's) is > 0",
+        )  # fmt: skip
+        for operator, before, after in (
+            ("flip_comparison", "school_addition > 0", "school_addition >= 0"),
+            ("nudge_number", "0", "-1"),
+            (
+                "drop_and_condition",
+                "school_addition > 0 AND (NOT shared OR sets_school_addition)",
+                "(NOT shared OR sets_school_addition)",
+            ),
+        )  # fmt: skip
+    ),
+    *(
+        (
+            f"scenario_input.{table}",
+            "nudge_number",
+            "1",
+            after,
+            "WHERE EXISTS(SELECT 1 FROM",
+            "EXISTS asks only whether its subquery has a row: what the row holds is never read",
+        )
+        for table in ("schools", "county_items")
+        for after in ("0", "2")
+    ),
+    (
+        "scenario_input.enrollment",
+        "drop_rounding",
+        "CEIL(new_students / max_class)",
+        "(new_students / max_class)",
+        "classes + classes_added >=",
+        "classes + k is a whole number, and a whole number is ≥ x exactly when it is ≥ ceil(x)",
+    ),
     (
         "marts.remediation_needs",
         "nudge_number",
