@@ -138,6 +138,23 @@ def key_indicator(path, county, indicator, year=2024, stage="primary"):
     )[0]
 
 
+def test_per_student_is_true_or_false_for_every_key_indicator(warehouse):
+    # Per student: the resource indicators but the share of higher-degree teachers (whose
+    # denominator is teachers); never NULL, so `WHERE NOT per_student` finds the quality ones.
+    rows = query(
+        warehouse,
+        "SELECT DISTINCT indicator, kind, per_student FROM indicators.key_indicators "
+        "ORDER BY indicator",
+    )
+    assert len(rows) == 15
+    expected = {
+        indicator: kind == "resource" and indicator != "higher_degree_teachers_pct"
+        for indicator, kind, _ in rows
+    }
+    assert {indicator: per_student for indicator, _, per_student in rows} == expected
+    assert sum(expected.values()) == 10
+
+
 def test_key_indicator_notes_say_what_is_missing(warehouse):
     def got(county, indicator, **kw):
         row = key_indicator(warehouse, county, indicator, **kw)
