@@ -2,13 +2,16 @@
 undoes each change (tests/mutation/sql_mutants.py)."""
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 
 import duckdb
 import pytest
 
 from assets.sql_models import SQL_DIR
-from tests.mutation.__main__ import undecided
+from tests.mutation.__main__ import resident_kb, undecided
 from tests.mutation.equivalent import EQUIVALENT
 from tests.mutation.sql_mutants import baseline_text, header, mutants
 
@@ -161,3 +164,23 @@ def test_a_run_can_skip_the_mutants_an_earlier_run_decided(tmp_path):
     assert len({(m.describe(), m.context) for m in twice}) == 1 and len(twice) == 2
     results.write_text(json.dumps([record(twice[0], "killed")]), encoding="utf-8")
     assert len(undecided(twice, [results])) == 1
+
+
+def test_a_workers_memory_is_read_from_proc():
+    # A process holding 200 MB more reads at least that much more; a process gone reads 0.
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; b = bytearray(200 << 20); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        baseline = resident_kb(os.getpid())
+        assert baseline > 10_000
+        for _ in range(100):  # until the child has filled its buffer
+            if resident_kb(child.pid) > 200 * 1024:
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        assert resident_kb(child.pid) > 200 * 1024
+    finally:
+        child.communicate(b"")
+    assert resident_kb(child.pid) == 0
