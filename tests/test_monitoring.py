@@ -191,6 +191,15 @@ def test_key_indicator_notes_say_what_is_missing(warehouse):
         "县级指标 academic_quality_pct 缺失或被拒绝",
     )
     assert got(m.LATE, "academic_quality_pct") == (92.0, True, None)
+    # Items are the county's own: 120001 reports none, though 120003 does.
+    assert got(m.DECOMPOSITION, "academic_quality_pct") == (
+        None,
+        False,
+        "县级指标 academic_quality_pct 缺失或被拒绝",
+    )
+    # L1's data is complete, but it has no finance row in 2024: no public funds to pool, and
+    # the indicator is not complete.
+    assert got(m.LATE, "public_funds_per_student") == (None, False, "参评学段均缺少该指标的数据")
 
 
 def test_pooled_resource_indicators_are_the_cv_means(warehouse):
