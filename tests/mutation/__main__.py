@@ -244,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         help="skip mutants killed or equivalent in these results files (to go on with a run "
         "that was stopped, or after tests were added)",
     )
+    parser.add_argument(
+        "--skip-equivalent",
+        action="store_true",
+        help="do not run the mutants equivalent.py lists (each was run when it was listed)",
+    )
     args = parser.parse_args(argv)
 
     tests = args.tests or default_tests()
@@ -255,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         selected += [m for m in found if not args.id or m.id in args.id]
     found = len(selected)
     selected = undecided(selected, args.skip_decided)
+    if args.skip_equivalent:
+        selected = [m for m in selected if not reason_for(m)]
     skipped = f" ({found - len(selected)} decided before, skipped)" if found > len(selected) else ""
     print(f"{len(selected)} mutants of {len(models)} model(s){skipped}; tests: {' '.join(tests)}")
 
