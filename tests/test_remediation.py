@@ -9,7 +9,7 @@ yuan a music / art room.
 import pytest
 
 from tests import remediation_district as r
-from tests.helpers import query_dicts, run_year, write_year
+from tests.helpers import query, query_dicts, run_year, write_year
 
 YEAR = 2024
 TEACHER, M2, ROOM = 150_000, 3500, 40_000
@@ -485,3 +485,45 @@ def test_a_school_whose_only_lack_is_rooms_in_a_county_with_no_other_addition(wa
     row = school_row(warehouse, r.ROOMS_ONLY)
     assert (row["music_rooms_to_add"], row["art_rooms_to_add"]) == (1, 1)
     assert row["cost_to_all_met_yuan"] == 396_000 + 355_000
+
+
+def test_the_needs_scenario_adds_each_school_addition_once_and_every_class(warehouse):
+    # County 150101's additions as a plan: teachers per section (17 − 15 = 2 qualified at
+    # SHORT_TWO; 10 − 8 = 2 backbone and 42 − 30 = 12 qualified at SHORT_TWO_KINDS); a shared
+    # facility once per school, with no stage, though NINE's two sections are both short of
+    # teaching area (741.82 m², set by the junior section) and only its junior of equipment
+    # (81 818.18 yuan); MIDDLE's 4 multimedia rooms; classes ceil(pupils / 45) − classes:
+    # BIG 47 − 47 = 0 with 2 oversized (a row of 0: re-divide them), CROWDED 32 − 30 = 2,
+    # MORE_CLASSES 29 − 24 = 5. (The amounts are worked out in the tests above.)
+    rows = query(
+        warehouse,
+        "SELECT school_id, stage, action, amount, area_m2 FROM needs_input.additions "
+        "WHERE county_code = ? ORDER BY school_id, action, stage",
+        [r.COUNTY],
+    )
+    teaching = (5.8 * 200 - 2000 * 220 / 520) * 520 / 220
+    equipment = 2500 * 520 / 1.1 - 1_100_000
+    assert rows == [
+        (r.SHORT_TWO, "primary", "teachers_qualified", 2, None),
+        (r.SHORT_TWO_KINDS, "primary", "teachers_backbone", 2, None),
+        (r.SHORT_TWO_KINDS, "primary", "teachers_qualified", 12, None),
+        (r.NINE, None, "equipment_yuan", pytest.approx(equipment, rel=1e-9), None),
+        (r.NINE, None, "teaching_area_m2", pytest.approx(teaching, rel=1e-9), None),
+        (r.MIDDLE, None, "multimedia_rooms", 4, None),
+        (r.BIG, "primary", "classes", 0, None),
+        (r.CROWDED, "primary", "classes", 2, None),
+        (r.MORE_CLASSES, "primary", "classes", 5, None),
+    ]
+    # 150104's classes: ONE_CLASS 23 − 22 = 1; ONE_OVERSIZED 0, its one oversized class to
+    # re-divide; JUNIOR_CLASSES ceil(1000 / 50) − 18 = 2.
+    classes = query(
+        warehouse,
+        "SELECT school_id, stage, amount FROM needs_input.additions "
+        "WHERE county_code = ? AND action = 'classes' ORDER BY school_id",
+        [r.TWO_STAGE_COUNTY],
+    )
+    assert classes == [
+        (r.ONE_CLASS, "primary", 1),
+        (r.ONE_OVERSIZED, "primary", 0),
+        (r.JUNIOR_CLASSES, "junior", 2),
+    ]
