@@ -147,6 +147,10 @@ def test_moving_students_fixes_g4(warehouse):
 def test_only_counties_with_a_plan_are_recomputed(warehouse):
     counties = query(warehouse, "SELECT DISTINCT county_code FROM plan.county_verdict ORDER BY 1")
     assert counties == [(p.SOME,), (p.MOVE,)]
+    # Their inputs are theirs only: 160101 (no plan) reports its county items too.
+    for table in ("schools", "county_items"):
+        inputs = query(warehouse, f"SELECT DISTINCT county_code FROM plan_input.{table} ORDER BY 1")
+        assert inputs == counties, table
 
 
 @pytest.mark.slow

@@ -16,7 +16,9 @@ from tests.helpers import query, query_dicts, run_year, write_csv, write_year
 from tests.plan_district import county_files
 from tests.test_plan import HEADER
 
-YEARS = (2023, 2024)  # the same schools and plan twice: a year reads only its own rows
+# The same schools three times, the same plan in 2023 and 2024, none in 2022: a year reads
+# only its own rows, and a year without a plan has no plan inputs.
+YEARS = (2022, 2023, 2024)
 COUNTY = "170101"
 OLD, NEW, NOTED, FEW, SPARE = (f"170101000{i}" for i in range(1, 6))
 PLAN = [
@@ -53,8 +55,9 @@ def warehouse(tmp_path_factory):
     path = tmp_path_factory.mktemp("wh") / "w.duckdb"
     for year in YEARS:
         year_dir = write_year(root, year, county_files(COUNTY, schools))
-        rows = [dict(zip(HEADER, r, strict=True)) for r in PLAN]
-        write_csv(year_dir / "化解计划.csv", rows, HEADER)
+        if year > 2022:
+            rows = [dict(zip(HEADER, r, strict=True)) for r in PLAN]
+            write_csv(year_dir / "化解计划.csv", rows, HEADER)
         assert run_year(root, path, year).success
     assert query(path, "SELECT count(*) FROM audit.rejected_rows")[0][0] == 0
     return path
@@ -113,6 +116,9 @@ def test_teaching_area_added_to_its_school_only(warehouse):
     }
 
 
-def test_the_plan_county_is_recomputed(warehouse):
+def test_the_plan_county_is_recomputed_in_the_years_of_its_plan(warehouse):
     rows = query_dicts(warehouse, "SELECT year, county_code FROM plan.county_verdict")
     assert rows == [{"year": 2023, "county_code": COUNTY}, {"year": 2024, "county_code": COUNTY}]
+    for table in ("schools", "enrollment", "teachers", "facilities", "rooms", "county_items"):
+        years = query(warehouse, f"SELECT DISTINCT year FROM plan_input.{table} ORDER BY 1")
+        assert years == [(2023,), (2024,)], table
