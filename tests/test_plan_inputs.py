@@ -100,14 +100,19 @@ def test_rooms_added_with_the_floor_area_of_the_building_year_or_the_note(wareho
 
 
 def test_teaching_area_added_to_its_school_only(warehouse):
-    def area(table):
-        sql = f"SELECT school_id, teaching_aux_area_m2 FROM {table} {{where}}"
-        return dict(rows_2024(warehouse, sql))
+    columns = (
+        "teaching_aux_area_m2, sports_field_area_m2, equipment_value_yuan, multimedia_classrooms"
+    )
 
-    before, after = area("staging.facilities"), area("plan_input.facilities")
-    assert after == {**before, OLD: before[OLD] + 500}
+    def facilities(table):
+        sql = f"SELECT school_id, {columns} FROM {table} {{where}}"
+        return {row[0]: row[1:] for row in rows_2024(warehouse, sql)}
+
+    before, after = facilities("staging.facilities"), facilities("plan_input.facilities")
+    # Nothing else changes, at OLD or elsewhere (a school without an addition adds 0).
+    assert after == {**before, OLD: (before[OLD][0] + 500, *before[OLD][1:])}
     # Weighted pupils × 12 m² (guarantee_district.compliant): primary × 1, junior × 1.1.
-    assert before == {
+    assert {school: row[0] for school, row in before.items()} == {
         OLD: 10_800.0,
         NEW: pytest.approx(11_616.0),
         NOTED: 6000.0,
