@@ -153,6 +153,16 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
         for after in ("0", "2")
     ),
     (
+        "scenario_input.teachers",
+        "swap_min_max",
+        "MIN(code)",
+        "MAX(code)",
+        "counting:",
+        "a planned hire gets one code of its indicator's set, and every code of the set counts "
+        "the same; the scenario models read the code for nothing else (the shipped sets each "
+        "serve one indicator, and a hire has no rotation)",
+    ),
+    (
         "scenario_input.enrollment",
         "drop_rounding",
         "CEIL(new_students / max_class)",
