@@ -122,7 +122,7 @@ def test_teaching_area_added_to_its_school_only(warehouse):
 
 
 def test_the_plan_county_is_recomputed_in_the_years_of_its_plan(warehouse):
-    rows = query_dicts(warehouse, "SELECT year, county_code FROM plan.county_verdict")
+    rows = query_dicts(warehouse, "SELECT year, county_code FROM plan.county_verdict ORDER BY 1")
     assert rows == [{"year": 2023, "county_code": COUNTY}, {"year": 2024, "county_code": COUNTY}]
     for table in ("schools", "enrollment", "teachers", "facilities", "rooms", "county_items"):
         years = query(warehouse, f"SELECT DISTINCT year FROM plan_input.{table} ORDER BY 1")
