@@ -34,6 +34,15 @@ _NO_TIE_OF_SECTIONS = (
     "for every shared facility (also with one at 85 %), so two sections never tie and the "
     "tie-break is never reached: it guards a province's override"
 )
+
+
+def _one_reason(model: str, fragment: str, reason: str, *changes: tuple[str, str, str]):
+    """Entries for several mutants (operator, before, after) of one place, with one reason."""
+    return [
+        (model, operator, before, after, fragment, reason) for operator, before, after in changes
+    ]
+
+
 EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
     (
         "marts.monitoring_index",
@@ -57,30 +66,23 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
         )
         for column in ("top_schools", "resource_zh", "school_name")
     ),
-    *(
+    *_one_reason(
+        "marts.monitoring_index",
+        "turnover: COALESCE(SUM(",
+        "the note shows new (gone) students only when there are new (gone) schools, and then "
+        "the sum has rows: the default 0 is never shown",
+        ("nudge_number", "0", "-1"),
+        ("nudge_number", "0", "1"),
         (
-            "marts.monitoring_index",
-            operator,
-            before,
-            after,
-            "turnover: COALESCE(SUM(",
-            "the note shows new (gone) students only when there are new (gone) schools, and then "
-            "the sum has rows: the default 0 is never shown",
-        )  # fmt: skip
-        for operator, before, after in (
-            ("nudge_number", "0", "-1"),
-            ("nudge_number", "0", "1"),
-            (
-                "drop_coalesce_default",
-                "COALESCE(SUM(students) FILTER(WHERE baseline_students IS NULL), 0)",
-                "SUM(students) FILTER(WHERE baseline_students IS NULL)",
-            ),
-            (
-                "drop_coalesce_default",
-                "COALESCE(SUM(baseline_students) FILTER(WHERE students IS NULL), 0)",
-                "SUM(baseline_students) FILTER(WHERE students IS NULL)",
-            ),
-        )  # fmt: skip
+            "drop_coalesce_default",
+            "COALESCE(SUM(students) FILTER(WHERE baseline_students IS NULL), 0)",
+            "SUM(students) FILTER(WHERE baseline_students IS NULL)",
+        ),
+        (
+            "drop_coalesce_default",
+            "COALESCE(SUM(baseline_students) FILTER(WHERE students IS NULL), 0)",
+            "SUM(baseline_students) FILTER(WHERE students IS NULL)",
+        ),
     ),
     (
         "indicators.key_indicators",
@@ -120,25 +122,18 @@ EQUIVALENT: list[tuple[str, str, str, str, str, str]] = [
         "a row is listed only for an indicator projected below its standard or 85 % of it, so "
         "a listed section is never projected all_met, and all_met → complies lists nothing",
     ),
-    *(
+    *_one_reason(
+        "needs_input.additions",
+        "WHERE school_addition > 0 AND",
+        "every row of marts.remediation_needs is an indicator below its standard, whose gap "
+        "(and so its school addition, teachers, rooms or a shared facility's) is > 0",
+        ("flip_comparison", "school_addition > 0", "school_addition >= 0"),
+        ("nudge_number", "0", "-1"),
         (
-            "needs_input.additions",
-            operator,
-            before,
-            after,
-            "WHERE school_addition > 0 AND",
-            "every row of marts.remediation_needs is an indicator below its standard, whose gap "
-            "(and so its school addition, teachers, rooms or a shared facility's) is > 0",
-        )  # fmt: skip
-        for operator, before, after in (
-            ("flip_comparison", "school_addition > 0", "school_addition >= 0"),
-            ("nudge_number", "0", "-1"),
-            (
-                "drop_and_condition",
-                "school_addition > 0 AND (NOT shared OR sets_school_addition)",
-                "(NOT shared OR sets_school_addition)",
-            ),
-        )  # fmt: skip
+            "drop_and_condition",
+            "school_addition > 0 AND (NOT shared OR sets_school_addition)",
+            "(NOT shared OR sets_school_addition)",
+        ),
     ),
     *(
         (
