@@ -60,6 +60,15 @@ def projection(path, school_id, year=2024, stage="primary"):
     )[0]
 
 
+def backbone_cv(path, county, year=2024, stage="primary"):
+    return query(
+        path,
+        "SELECT cv FROM marts.coefficients WHERE year = ? AND county_code = ? AND stage = ? "
+        "AND indicator = 'backbone_teachers_per100'",
+        [year, county, stage],
+    )[0][0]
+
+
 def warnings_of(path, county, year=2024):
     return query_dicts(
         path,
@@ -597,12 +606,7 @@ def test_a_cv_forecast_on_its_limit_is_no_warning(warehouse):
     # 120008: K1 51 students with 1 backbone teacher (flat), K2 52 → 51 with 3: the projected
     # values are 1 and 3 per 51 on equal weights → CV' = 2 / 4 = 0.5000000000000001 in floats,
     # 0.5 at 9 decimals: not over the limit. Today's CV: 0.49 (passes).
-    cv = query(
-        warehouse,
-        "SELECT cv FROM marts.coefficients WHERE year = 2024 AND county_code = ? "
-        "AND indicator = 'backbone_teachers_per100'",
-        [m.CV_REACHES_LIMIT],
-    )[0][0]
+    cv = backbone_cv(warehouse, m.CV_REACHES_LIMIT)
     assert cv == pytest.approx(0.4903, abs=1e-4)
     assert projection(warehouse, m.K2)["projected_students"] == 51.0
     assert warnings_of(warehouse, m.CV_REACHES_LIMIT) == []
@@ -626,12 +630,7 @@ def test_a_section_projected_to_no_students_leaves_the_cvs(warehouse):
     # S² = (100 × 1.125² + 60 × 1.875²) / 160 = 2.109, CV 0.465 (within). Were X2's 300 kept in
     # the mean, X̄' = 500 / 100 = 5 and X1 alone would be |2 − 5| / 5 = 0.6 over the limit.
     assert projection(warehouse, m.X2)["projected_students"] == 0.0
-    cv = query(
-        warehouse,
-        "SELECT cv FROM marts.coefficients WHERE year = 2024 AND county_code = ? "
-        "AND indicator = 'backbone_teachers_per100'",
-        [m.EMPTYING],
-    )[0][0]
+    cv = backbone_cv(warehouse, m.EMPTYING)
     assert cv == pytest.approx(2.109375**0.5 / 3.125, rel=1e-12)
     assert warnings_of(warehouse, m.EMPTYING) == []
 
@@ -641,12 +640,7 @@ def test_a_stage_whose_sections_with_the_resource_all_empty_has_no_projected_cv(
     # X̄ = 500 / 600, S² = (100 × (5/6)² + 500 × (1/6)²) / 600 = 5/36, CV = √5/6 / (5/6) = 0.447.
     # Next year only Y1 weighs and it has none: X̄' = 0, the CV is undefined, not a warning.
     assert projection(warehouse, m.Y2)["projected_students"] == 0.0
-    cv = query(
-        warehouse,
-        "SELECT cv FROM marts.coefficients WHERE year = 2024 AND county_code = ? "
-        "AND indicator = 'backbone_teachers_per100'",
-        [m.EMPTY_MEAN],
-    )[0][0]
+    cv = backbone_cv(warehouse, m.EMPTY_MEAN)
     assert cv == pytest.approx(0.2**0.5, rel=1e-12)
     assert warnings_of(warehouse, m.EMPTY_MEAN) == []
 
