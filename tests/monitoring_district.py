@@ -108,6 +108,18 @@ class District:
         if facility is not None:  # None: the school has no facilities row
             files["facilities"].append(facility)
 
+    def finance(self, year, school_id, students):
+        """A finance row: 800 yuan a student allocated (1000 budgeted, 60 for training)."""
+        self.files[year].setdefault("finance", []).append(
+            {
+                "school_id": school_id,
+                "public_funds_budget_yuan": 1000 * students,
+                "public_funds_allocated_yuan": 800 * students,
+                "per_student_standard_yuan": 800,
+                "training_funds_yuan": 60 * students,
+            }
+        )
+
     def each_year(self, county, school_id, students_by_year, staff_rows, facility):
         for year, students in students_by_year.items():
             self.add(year, county, school_id, students, staff_rows, facility)
@@ -132,15 +144,7 @@ def district() -> dict[int, dict[str, list[dict]]]:
             name = f"学校{school_id[-2:]}"
             d.add(year, DECOMPOSITION, school_id, students, rows, facilities(school_id, teaching),
                   name=name)  # fmt: skip
-            d.files[year].setdefault("finance", []).append(
-                {
-                    "school_id": school_id,
-                    "public_funds_budget_yuan": 1000 * students,
-                    "public_funds_allocated_yuan": 800 * students,
-                    "per_student_standard_yuan": 800,
-                    "training_funds_yuan": 60 * students,
-                }
-            )
+            d.finance(year, school_id, students)
 
     # school_gap: the second school has k times the first one's resources for the same 100
     # students, so each of the 7 values is (x, kx) and each CV (k − 1) / (k + 1).
@@ -152,15 +156,7 @@ def district() -> dict[int, dict[str, list[dict]]]:
 
     d.each_year(LATE, L1, {2023: 100, 2024: 100}, staff(L1), generous(L1))
     # … and its public funds are reported in 2023 (its baseline) but not in 2024.
-    d.files[2023].setdefault("finance", []).append(
-        {
-            "school_id": L1,
-            "public_funds_budget_yuan": 90_000,
-            "public_funds_allocated_yuan": 80_000,
-            "per_student_standard_yuan": 800,
-            "training_funds_yuan": 6000,
-        }
-    )
+    d.finance(2023, L1, 100)
 
     # Backbone 2 and 6 per 100 → X̄ 4, S 2, CV 0.5; the first school grows, the second shrinks.
     # PE/art 2 and 10 per 100: CV 0.67, over its limit already. The second school's PE teachers
