@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandera.polars as pa
 import polars as pl
 
@@ -118,14 +119,33 @@ def _check(typed: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFrame:
     )
 
 
-def _failing(failures: pl.DataFrame) -> pl.Expr:
-    """True for the rows named in ``failures``: a hash look-up of a few thousand row numbers,
-    cheaper than a join against ten million rows."""
-    return pl.col(ROW).is_in(failures[ROW].unique().implode())
+def _positions(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.Series:
+    """Where in ``frame`` the rows named in ``failures`` are.
+
+    A frame's row numbers ascend (numbered in file order, then only ever filtered), so a binary
+    search finds each of a few thousand failing rows among ten million; a predicate over the
+    row numbers (``is_in``) cost 1.5 s and 1.8 GiB on the national teachers file.
+    """
+    numbers = frame[ROW]
+    if not numbers.is_sorted():
+        raise AssertionError(f"row numbers out of order in a frame of {frame.height} rows")
+    wanted = failures[ROW].unique().sort()
+    at = numbers.search_sorted(wanted, side="left")
+    inside = at < frame.height
+    at, wanted = at.filter(inside), wanted.filter(inside)
+    return at.filter(numbers.gather(at) == wanted)
+
+
+def _failing_rows(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    return frame[_positions(frame, failures)] if failures.height else frame.clear()
 
 
 def _drop_rows(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
-    return frame.filter(~_failing(failures)) if failures.height else frame
+    if not failures.height:
+        return frame
+    keep = np.ones(frame.height, dtype=bool)
+    keep[_positions(frame, failures).to_numpy()] = False
+    return frame.filter(pl.Series(keep))
 
 
 def _own_checks(raw: RawFile, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -207,7 +227,7 @@ def _rejected_rows(
     raw: RawFile, failures: pl.DataFrame, year: int, file_label: str
 ) -> pl.DataFrame:
     # Only the failing rows: building JSON for ten million good rows would be wasted work.
-    text = raw.frame.filter(_failing(failures))
+    text = _failing_rows(raw.frame, failures)
     columns = [c.name for c in raw.spec.columns]
     county = pl.col("county_code") if "county_code" in columns else pl.lit(None, pl.String)
     details = text.select(
