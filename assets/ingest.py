@@ -155,7 +155,11 @@ def write_ingested(
     for name in ("source_files", "rejected_rows"):
         writes.append(Write(f"audit.{name}", f"incoming_{name}", AUDIT_COMMENTS[f"audit.{name}"]))
     started = time.perf_counter()
-    replace_year(con, year, writes)
+    try:
+        replace_year(con, year, writes)
+    finally:
+        for write in writes:
+            con.unregister(write.relation)
     seconds = result.seconds | {"write": time.perf_counter() - started}
     metadata = {write.table: table_metadata(con, write.table, year) for write in writes}
     # The stage timings ride on audit.source_files, where the benchmark reads them.
