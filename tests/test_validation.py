@@ -393,3 +393,27 @@ def test_cells_of_spaces_are_empty_and_padded_cells_are_read(tmp_path):
     assert rows == [("2024/teachers.csv", 2, "education", "required")]
     assert "bachelor" in result.accepted["teachers"]["education"].to_list()
     assert result.accepted["enrollment"]["students"][0] == 400
+
+
+def test_failing_rows_found_by_row_number_among_gaps():
+    """Rows are found by their number, not their position: blank lines and rows dropped by
+    earlier rules leave gaps (rows 4, 6–8 here), and a failure may name a row the frame no
+    longer holds (4, 12) or name a row twice (9: two columns failed)."""
+    import polars as pl
+
+    from assets.validate_year import _drop_rows, _failing_rows
+
+    frame = pl.DataFrame({"__row": [2, 3, 5, 9, 10], "v": ["a", "b", "c", "d", "e"]})
+    failures = pl.DataFrame({"__row": [9, 4, 3, 12, 9]})
+    assert _failing_rows(frame, failures)["v"].to_list() == ["b", "d"]
+    assert _drop_rows(frame, failures)["v"].to_list() == ["a", "c", "e"]
+    # Nothing failed: every row stays, none is rejected.
+    none = failures.clear()
+    assert _drop_rows(frame, none)["v"].to_list() == ["a", "b", "c", "d", "e"]
+    assert _failing_rows(frame, none).height == 0
+    # A failure past the last row, and one before the first.
+    edges = pl.DataFrame({"__row": [1, 10, 11]})
+    assert _failing_rows(frame, edges)["v"].to_list() == ["e"]
+    assert _drop_rows(frame, edges)["v"].to_list() == ["a", "b", "c", "d"]
+    with pytest.raises(AssertionError, match="out of order"):
+        _drop_rows(frame.reverse(), failures)
