@@ -1,9 +1,10 @@
 """Every validation rule rejects exactly the row that breaks it, and nothing else."""
 
+import polars as pl
 import pytest
 
 from assets.pseudonym import pseudonymiser
-from assets.validate_year import validate_year
+from assets.validate_year import _drop_rows, _failing_rows, validate_year
 from tests.helpers import enrollment, facilities, school, teachers, write_year
 
 PRIMARY, NINE, MIDDLE = "0150112001", "0150112002", "0150112003"
@@ -399,10 +400,6 @@ def test_failing_rows_found_by_row_number_among_gaps():
     """Rows are found by their number, not their position: blank lines and rows dropped by
     earlier rules leave gaps (rows 4, 6–8 here), and a failure may name a row the frame no
     longer holds (4, 12) or name a row twice (9: two columns failed)."""
-    import polars as pl
-
-    from assets.validate_year import _drop_rows, _failing_rows
-
     frame = pl.DataFrame({"__row": [2, 3, 5, 9, 10], "v": ["a", "b", "c", "d", "e"]})
     failures = pl.DataFrame({"__row": [9, 4, 3, 12, 9]})
     assert _failing_rows(frame, failures)["v"].to_list() == ["b", "d"]
