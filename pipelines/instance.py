@@ -15,6 +15,7 @@ import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
 )
@@ -66,16 +67,34 @@ def reuse_event_log_engines(storage) -> None:
     @contextmanager
     def connect(shard: str):
         with storage._db_lock:
-            if shard not in engines:
-                engines[shard] = create_engine(
-                    storage.conn_string_for_shard(shard),
-                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-                )
+            engine = engine_for(shard)
             if shard not in storage._initialized_dbs:
-                storage._initdb(engines[shard])
+                storage._initdb(engine)
                 storage._initialized_dbs.add(shard)
-            with engines[shard].connect() as conn, conn.begin():
+            with engine.connect() as conn, conn.begin():
                 yield conn
+
+    def engine_for(shard: str):
+        if shard not in engines:
+            engines[shard] = create_engine(
+                storage.conn_string_for_shard(shard),
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            )
+        return engines[shard]
+
+    present: set[str] = set()
+
+    def has_table(table_name: str) -> bool:
+        # Asked before every dynamic-partition lookup (once per asset a run materialises), each
+        # time through a new engine. A table, once there, stays; one missing is asked again
+        # (`dagster instance migrate` in another process may add it).
+        if table_name not in present:
+            engine = engine_for(INDEX_SHARD_NAME)
+            # Not under the storage's lock: Dagster may ask while it holds a connection.
+            with engine.connect() as conn:
+                if engine.dialect.has_table(conn, table_name):
+                    present.add(table_name)
+        return table_name in present
 
     def dispose() -> None:
         for engine in engines.values():
@@ -85,6 +104,7 @@ def reuse_event_log_engines(storage) -> None:
 
     dagster_dispose = storage.dispose
     storage._connect = connect
+    storage.has_table = has_table
     storage.dispose = dispose
 
 

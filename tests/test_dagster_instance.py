@@ -100,6 +100,13 @@ def test_the_cli_instance_keeps_one_event_log_engine_per_file(home):
             with storage.index_connection() as conn:
                 engines.append(conn.engine)
         assert len({id(e) for e in engines}) == 1
+        # Asked once per asset a run materialises; answered on the kept engine.
+        assert storage.has_table("dynamic_partitions")
+        assert not storage.has_table("no_such_table")
+        with engines[0].connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE no_such_table (x INTEGER)")
+            conn.commit()
+        assert storage.has_table("no_such_table")  # a missing table is asked again
     with dg.DagsterInstance.get() as plain:  # Dagster's own, as the UI and the daemon get it
         engines = []
         for _ in range(2):
