@@ -10,9 +10,8 @@ from pathlib import Path
 import dagster as dg
 
 from assets.partitions import school_years
-from assets.resources import WarehouseResource
+from assets.resources import WarehouseResource, default_reports
 from assets.warehouse import DUCKDB_POOL
-from reports.build import default_out_dir, write_counties, write_summary
 from reports.queries import load, tables_read
 
 REPORTS_GROUP = "reports"
@@ -53,6 +52,8 @@ def _metadata(paths: list[Path], counties: int) -> dict:
 def county_reports(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
 ) -> dg.MaterializeResult:
+    from reports.build import write_counties  # the page and workbook code: not at start-up
+
     year = int(context.partition_key)
     with warehouse.connect(read_only=True) as con:
         data = load(con, year)
@@ -73,6 +74,8 @@ def county_reports(
 def summary_report(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
 ) -> dg.MaterializeResult:
+    from reports.build import write_summary
+
     year = int(context.partition_key)
     with warehouse.connect(read_only=True) as con:
         data = load(con, year)
@@ -95,5 +98,5 @@ def report_definitions(warehouse_path: str) -> dg.Definitions:
     return dg.Definitions(
         assets=[county_reports, summary_report],
         jobs=[reports_job],
-        resources={"reports": ReportsResource(out_dir=str(default_out_dir(warehouse_path)))},
+        resources={"reports": ReportsResource(out_dir=str(default_reports(warehouse_path)))},
     )

@@ -24,6 +24,11 @@ def default_warehouse() -> str:
     return os.environ.get("JUNHENG_WAREHOUSE", str(DEFAULT_WAREHOUSE))
 
 
+def default_reports(warehouse: str | Path) -> Path:
+    """``JUNHENG_REPORTS``, or ``reports/`` beside the warehouse file."""
+    return Path(os.environ.get("JUNHENG_REPORTS") or Path(warehouse).resolve().parent / "reports")
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB file analysts query. A run writes a year into a build copy that replaces the
     file only when the whole year succeeded (``assets.year_build``, ``assets.warehouse``)."""

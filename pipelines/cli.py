@@ -22,7 +22,7 @@ import warnings
 from importlib.metadata import version
 from pathlib import Path
 
-from assets.resources import default_input, default_warehouse
+from assets.resources import default_input, default_reports, default_warehouse
 
 OK, ROWS_REJECTED, USAGE, FILE_FAILED, WAREHOUSE_BUSY = 0, 1, 2, 3, 4
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -330,14 +330,14 @@ def _add_report_parser(sub) -> None:
 def report(args: argparse.Namespace) -> int:
     """Read the warehouse (read-only) and write the year's reports; no Dagster run needed."""
     from assets.warehouse import WarehouseBusyError, connect
-    from reports.build import default_out_dir, write_reports
+    from reports.build import write_reports
     from reports.queries import ReportDataError
 
     warehouse = Path(args.warehouse).resolve()
     if not warehouse.is_file():
         print(f"junheng: no warehouse at {warehouse}; run `junheng run` first", file=sys.stderr)
         return USAGE
-    out_dir = Path(args.out).resolve() if args.out else default_out_dir(warehouse)
+    out_dir = Path(args.out).resolve() if args.out else default_reports(warehouse)
     started = time.perf_counter()
     try:
         with connect(warehouse, read_only=True) as con:

@@ -14,11 +14,6 @@ from reports.model import county_report
 from reports.queries import YearData, load
 
 
-def default_out_dir(warehouse: str | Path) -> Path:
-    """``JUNHENG_REPORTS``, or ``reports/`` beside the warehouse file."""
-    return Path(os.environ.get("JUNHENG_REPORTS") or Path(warehouse).resolve().parent / "reports")
-
-
 def county_paths(out_dir: Path, county_code: str, year: int) -> tuple[Path, Path]:
     stem = f"{county_code}_{year}_评估报告"
     return out_dir / f"{stem}.xlsx", out_dir / f"{stem}.html"
