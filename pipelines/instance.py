@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,13 +75,16 @@ def reuse_event_log_engines(storage) -> None:
             with engine.connect() as conn, conn.begin():
                 yield conn
 
+    made = threading.Lock()  # not the storage's: `connect` holds that one while it asks
+
     def engine_for(shard: str):
-        if shard not in engines:
-            engines[shard] = create_engine(
-                storage.conn_string_for_shard(shard),
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-            )
-        return engines[shard]
+        with made:
+            if shard not in engines:
+                engines[shard] = create_engine(
+                    storage.conn_string_for_shard(shard),
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                )
+            return engines[shard]
 
     present: set[str] = set()
 

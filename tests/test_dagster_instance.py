@@ -11,6 +11,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+from dagster._core.storage.event_log.sqlite import sqlite_event_log
+from sqlalchemy import create_engine
 
 from assets import sql_models, year_build
 from assets.partitions import school_years
@@ -90,7 +92,7 @@ def test_a_cli_run_shows_in_the_instance_with_materialisations_and_checks(home, 
         assert {r.run_id for r in checks.values()} <= {r.run_id for r in runs}
 
 
-def test_the_cli_instance_keeps_one_event_log_engine_per_file(home):
+def test_the_cli_instance_keeps_one_event_log_engine_per_file(home, monkeypatch):
     # Dagster's SQLite event log makes (and compiles statements for) a new engine per event;
     # `junheng run`'s instance keeps one per database file (pipelines.instance).
     with open_instance() as instance:
@@ -100,13 +102,21 @@ def test_the_cli_instance_keeps_one_event_log_engine_per_file(home):
             with storage.index_connection() as conn:
                 engines.append(conn.engine)
         assert len({id(e) for e in engines}) == 1
-        # Asked once per asset a run materialises; answered on the kept engine.
+        # Asked once per asset a run materialises; answered on the kept engine, where Dagster's
+        # own has_table makes a new one each time.
+        made = []
+        monkeypatch.setattr(
+            sqlite_event_log,
+            "create_engine",
+            lambda *a, **k: made.append(a) or create_engine(*a, **k),
+        )
         assert storage.has_table("dynamic_partitions")
         assert not storage.has_table("no_such_table")
         with engines[0].connect() as conn:
             conn.exec_driver_sql("CREATE TABLE no_such_table (x INTEGER)")
             conn.commit()
         assert storage.has_table("no_such_table")  # a missing table is asked again
+        assert made == []
     with dg.DagsterInstance.get() as plain:  # Dagster's own, as the UI and the daemon get it
         engines = []
         for _ in range(2):
