@@ -7,12 +7,14 @@ cell, so a bad cell becomes a rejected row instead of a silent null. CSV is deco
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -280,26 +282,43 @@ def _refuse_other_separators(head: list[list[str]], spec: InputFile, path: Path)
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _polars_csv(source, header: list[str], skip: int) -> pl.DataFrame:
+def _text_schema(width: int) -> dict[str, pl.DataType]:
+    return {f"c{i}": pl.String for i in range(width)}
+
+
+def _polars_csv(source, width: int, skip: int) -> pl.DataFrame:
     # The header's width fixes the column count: a short first data row must not drop a
     # column for every row.
     return pl.read_csv(
         source,
         has_header=False,
         skip_rows=skip,
-        schema={f"c{i}": pl.String for i in range(len(header))},
+        schema=_text_schema(width),
         missing_columns="insert",
         truncate_ragged_lines=True,
         raise_if_empty=False,
     )
 
 
-def read_csv(path: Path, spec: InputFile) -> RawFile:
-    """Find the header in the first megabyte; then let polars read the file itself.
+@dataclass
+class _CsvLayout:
+    """Where a CSV's rows start and which of its columns are the contract's."""
 
-    UTF-8 files (the common case, and the large ones) are read by polars straight from disk,
-    which checks the UTF-8 as it goes; only a file that is not UTF-8 is decoded in Python.
-    """
+    header_index: int  # 0-based line of the header
+    width: int  # cells in the header: it fixes the column count of every row
+    positions: dict[int, str]
+    factors: dict[str, float]
+    notices: list[str]
+    encoding: str
+    lone_cr: bool
+
+    @property
+    def first_row(self) -> int:
+        return self.header_index + 2  # the file's (1-based) number of the first data row
+
+
+def _csv_layout(path: Path, spec: InputFile) -> _CsvLayout:
+    """Find the header in the first megabyte."""
     with path.open("rb") as handle:
         head_bytes = handle.read(HEAD_BYTES)
     head_text, encoding = decode_csv(head_bytes, path, cut=len(head_bytes) == HEAD_BYTES)
@@ -314,28 +333,114 @@ def read_csv(path: Path, spec: InputFile) -> RawFile:
     # polars ends lines at LF only: a file whose lines end in CR alone (classic Mac OS, some
     # county systems) would be one long header line with no rows under it.
     lone_cr = _LONE_CR.search(head_bytes) is not None
+    return _CsvLayout(header_index, len(header), positions, factors, notices, encoding, lone_cr)
+
+
+def _not_csv(exc: pl.exceptions.PolarsError, path: Path) -> InputFileError:
+    first_line = str(exc).strip().splitlines()[0]
+    return InputFileError(
+        path,
+        f"not readable as CSV ({first_line})",
+        "export the sheet again as CSV; check for an unclosed quote",
+    )
+
+
+def read_csv(path: Path, spec: InputFile) -> RawFile:
+    """Find the header in the first megabyte; then let polars read the file itself.
+
+    UTF-8 files (the common case, and the large ones) are read by polars straight from disk,
+    which checks the UTF-8 as it goes; only a file that is not UTF-8 is decoded in Python.
+    """
+    layout = _csv_layout(path, spec)
+    width, skip = layout.width, layout.header_index + 1
+    encoding = layout.encoding
     try:
         try:
-            if not encoding.startswith("utf-8") or lone_cr:
+            if not encoding.startswith("utf-8") or layout.lone_cr:
                 raise UnicodeError
-            rows = _polars_csv(path, header, header_index + 1)
+            rows = _polars_csv(path, width, skip)
         except (UnicodeError, pl.exceptions.ComputeError) as exc:
             if not isinstance(exc, UnicodeError) and "utf-8" not in str(exc):
                 raise
             text, encoding = decode_csv(path.read_bytes(), path)
             data = text.encode("utf-8")
-            if lone_cr:
+            if layout.lone_cr:
                 data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-            rows = _polars_csv(io.BytesIO(data), header, header_index + 1)
+            rows = _polars_csv(io.BytesIO(data), width, skip)
     except pl.exceptions.PolarsError as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        raise InputFileError(
-            path,
-            f"not readable as CSV ({first_line})",
-            "export the sheet again as CSV; check for an unclosed quote",
-        ) from None
-    frame = _frame_from_rows(rows, positions, header_index + 2, spec)
-    return _scaled(RawFile(spec, path, "", frame, header_index + 1, encoding, notices), factors)
+        raise _not_csv(exc, path) from None
+    frame = _frame_from_rows(rows, layout.positions, layout.first_row, spec)
+    raw = RawFile(spec, path, "", frame, layout.header_index + 1, encoding, layout.notices)
+    return _scaled(raw, layout.factors)
+
+
+def _sha256_and_utf8(path: Path) -> tuple[str, bool]:
+    """The file's checksum, and whether all of it is UTF-8 (one pass over the bytes)."""
+    digest, decoder, utf8 = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            if utf8 and (not chunk.isascii() or decoder.getstate()[0]):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return digest.hexdigest(), utf8
+
+
+def read_input_parts(
+    path: Path, spec: InputFile, rows: int
+) -> tuple[RawFile, Iterator[pl.DataFrame]]:
+    """The file as ``read_input_file`` reads it, but its rows in consecutive parts of about
+    ``rows`` rows (row numbers as in the whole file); the RawFile's own frame is empty.
+
+    A UTF-8 CSV is streamed from disk, so only one part's text is in memory at a time; an .xlsx,
+    or a CSV in another encoding or with CR line ends, is read whole and then cut.
+    """
+    _check_size(path)
+    if path.suffix.lower() == ".csv":
+        layout = _csv_layout(path, spec)
+        sha256, utf8 = _sha256_and_utf8(path)
+        if utf8 and layout.encoding.startswith("utf-8") and not layout.lone_cr:
+            raw = RawFile(
+                spec,
+                path,
+                sha256,
+                empty_file(path, spec).frame,
+                layout.header_index + 1,
+                layout.encoding,
+                layout.notices,
+            )
+            return _scaled(raw, layout.factors), _streamed_csv(path, spec, layout, rows)
+    raw = read_input_file(path, spec)
+    whole, raw.frame = raw.frame, raw.frame.clear()
+    return raw, whole.iter_slices(rows)
+
+
+def _streamed_csv(
+    path: Path, spec: InputFile, layout: _CsvLayout, rows: int
+) -> Iterator[pl.DataFrame]:
+    scan = pl.scan_csv(
+        path,
+        has_header=False,
+        skip_rows=layout.header_index + 1,
+        schema=_text_schema(layout.width),
+        missing_columns="insert",
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+    )
+    first_row = layout.first_row
+    try:
+        for part in scan.collect_batches(chunk_size=rows):
+            yield _frame_from_rows(part, layout.positions, first_row, spec)
+            first_row += part.height
+    except pl.exceptions.PolarsError as exc:
+        raise _not_csv(exc, path) from None
 
 
 def _not_an_xlsx(path: Path, exc: Exception) -> InputFileError:
@@ -420,6 +525,18 @@ def max_file_bytes() -> int:
 
 
 def read_input_file(path: Path, spec: InputFile) -> RawFile:
+    _check_size(path)
+    if path.suffix.lower() == ".xlsx":
+        from assets import xlsx_worker  # it imports this module: imported here, not at the top
+
+        raw = xlsx_worker.read_xlsx(path, spec)
+    else:
+        raw = read_csv(path, spec)
+    raw.sha256 = sha256_of(path)
+    return raw
+
+
+def _check_size(path: Path) -> None:
     size = path.stat().st_size
     if size == 0:
         raise InputFileError(path, "the file is empty", "export the data again")
@@ -430,11 +547,3 @@ def read_input_file(path: Path, spec: InputFile) -> RawFile:
             f"the file has {size / 2**20:.0f} MB, over the limit of {limit} MB",
             f"check it is the right file; to read it anyway raise {MAX_FILE_ENV}",
         )
-    if path.suffix.lower() == ".xlsx":
-        from assets import xlsx_worker  # it imports this module: imported here, not at the top
-
-        raw = xlsx_worker.read_xlsx(path, spec)
-    else:
-        raw = read_csv(path, spec)
-    raw.sha256 = sha256_of(path)
-    return raw
