@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.accepted_parts import AcceptedParts
 from assets.metadata import table_metadata
 from assets.reading import InputFileError, unreadable
 from assets.resources import InputsResource
@@ -143,23 +144,27 @@ def write_ingested(
     con: duckdb.DuckDBPyConnection, year: int, result: ValidatedYear
 ) -> tuple[list[dg.MaterializeResult], dg.AssetCheckResult]:
     """Write the staging tables and the audit trail of the year in one transaction."""
-    writes = []
+    writes, registered = [], []
     for table, spec in STAGING_TABLES.items():
-        con.register(f"incoming_{spec.table}", result.accepted[spec.name])
+        accepted = result.accepted[spec.name]
+        if isinstance(accepted, AcceptedParts):
+            relation = accepted.relation()
+        else:
+            relation = f"incoming_{spec.table}"
+            con.register(relation, accepted)
+            registered.append(relation)
         # validate_year set every accepted row's year: ten million rows need no second look.
-        writes.append(
-            Write(table, f"incoming_{spec.table}", _staging_comments(table), of_year_only=True)
-        )
-    con.register("incoming_source_files", result.sources)
-    con.register("incoming_rejected_rows", result.rejected)
+        writes.append(Write(table, relation, _staging_comments(table), of_year_only=True))
     for name in ("source_files", "rejected_rows"):
+        registered.append(f"incoming_{name}")
+        con.register(registered[-1], result.sources if name == "source_files" else result.rejected)
         writes.append(Write(f"audit.{name}", f"incoming_{name}", AUDIT_COMMENTS[f"audit.{name}"]))
     started = time.perf_counter()
     try:
         replace_year(con, year, writes)
     finally:
-        for write in writes:
-            con.unregister(write.relation)
+        for relation in registered:
+            con.unregister(relation)
     seconds = result.seconds | {"write": time.perf_counter() - started}
     metadata = {write.table: table_metadata(con, write.table, year) for write in writes}
     # The stage timings ride on audit.source_files, where the benchmark reads them.

@@ -82,6 +82,11 @@ def rule(name: str, passes) -> pa.Check:
     return pa.Check(lambda d: d.lazyframe.select(passes(pl.col(d.key))), name=name)
 
 
+# Checks that compare a row with the file's other rows: a file validated in parts runs them
+# again over every row (assets.validate_year._validate_in_parts).
+ROW_COMPARING_RULES = ("unique_per_year",)
+
+
 def _unique(*keys: str) -> pa.Check:
     return rule("unique_per_year", lambda _: ~pl.struct(keys).is_duplicated())
 
