@@ -19,6 +19,10 @@ from assets.reading import ROW
 ROW_GROUP = 122_880
 
 
+class SpillError(Exception):
+    """The accepted rows could not be kept on disk (a full or unwritable temporary folder)."""
+
+
 class AcceptedParts:
     """Parts of one file's accepted rows, each still carrying its row number (ROW).
 
@@ -85,15 +89,23 @@ class AcceptedParts:
     def _write(self, whole_row_groups: bool) -> None:
         """The pending rows to the next file: all of them, or as many whole row groups as
         they fill (the rest waits for the next part)."""
-        if self._folder is None:
-            self._folder = tempfile.TemporaryDirectory(prefix=f"junheng-{self._name}-")
         pending = pl.concat(self._pending)
         count = pending.height // ROW_GROUP * ROW_GROUP if whole_row_groups else pending.height
         if count:
-            path = Path(self._folder.name) / f"part-{len(self._paths):05d}.parquet"
-            pending.head(count).write_parquet(
-                path, compression="lz4", statistics=False, row_group_size=ROW_GROUP
-            )
+            try:
+                if self._folder is None:
+                    self._folder = tempfile.TemporaryDirectory(prefix=f"junheng-{self._name}-")
+                path = Path(self._folder.name) / f"part-{len(self._paths):05d}.parquet"
+                pending.head(count).write_parquet(
+                    path, compression="lz4", statistics=False, row_group_size=ROW_GROUP
+                )
+            except (OSError, pl.exceptions.PolarsError) as exc:
+                where = self._folder.name if self._folder else tempfile.gettempdir()
+                raise SpillError(
+                    f"could not keep the accepted {self._name} rows in {where} until the "
+                    f"warehouse holds them ({exc}). Fix: free space there (about 30 bytes a "
+                    "row), or set TMPDIR to a folder on a disk with space, and run again"
+                ) from None
             self._paths.append(path)
         self._pending = [pending.slice(count)] if count < pending.height else []
 

@@ -139,3 +139,11 @@ def test_accepted_parts_go_to_disk_in_whole_row_groups(monkeypatch):
     sizes = [pl.scan_parquet(p).select(pl.len()).collect().item() for p in parts._paths]
     assert sizes == [8, 4, 2]
     assert parts.collect()["value"].to_list() == [r * 10 for r in range(2, 15)]
+
+
+def test_a_temporary_folder_that_cannot_be_written_is_named_with_the_fix(tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked / "tmp"))
+    with pytest.raises(accepted_parts.SpillError, match="set TMPDIR to a folder"):
+        validated(tmp_path, 3, monkeypatch)
