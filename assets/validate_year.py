@@ -5,6 +5,9 @@ value, message and the raw row, and one record per source file. Raises ``InputFi
 a problem that makes a whole file unusable (a file the system will not let us read included);
 nothing is written in that case. Teacher ids and any national ID number in any cell become
 their pseudonyms as soon as a file is read, and so do ID numbers in every message.
+
+The teachers file, the one that grows to millions of rows, is validated in parts after the
+others (``_validate_in_parts``), with the same result as the whole file.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ SOURCE_COLUMNS = {
 @dataclass
 class ValidatedYear:
     year: int
-    accepted: dict[str, pl.DataFrame]
+    accepted: dict[str, pl.DataFrame | AcceptedParts]  # AcceptedParts: a file of several parts
     rejected: pl.DataFrame
     sources: pl.DataFrame
     notices: list[str] = field(default_factory=list)

@@ -100,8 +100,8 @@ def _write_year(
         reference_seconds = time.perf_counter() - started
         with _stage("staging and audit tables"):
             materialisations, check = write_ingested(con, year, validated)
-        # The staging tables hold the rows now: the national teachers frame (0.8 GiB) need not
-        # stay in memory while the models run.
+        # The staging tables hold the rows now: the accepted frames need not stay in memory
+        # while the models run, nor the teachers' Parquet parts on disk.
         validated.accepted.clear()
         events += [*materialisations, check]
         built = [_build(con, model, year, events) for model in models]
