@@ -435,10 +435,10 @@ def _validate_in_parts(
     text is in memory (a national year's peak: 4.8 → 1.7 GiB), with the whole file's result.
 
     Every rule but those comparing rows holds for a row whatever its part; the rules comparing
-    rows (the ``unique_per_year`` checks) are run again over those columns of every row at the
-    end. A row they reject that passed its part is taken out of the accepted rows, loses the
-    failures of the later ``rules`` (a whole-file run never applies them to it), and its text
-    is read again from the file.
+    rows (the ``unique_per_year`` checks) are run again at the end, over every row whose keys
+    hash like another's. A row they reject that passed its part is taken out of the accepted
+    rows, loses the failures of the later ``rules`` (a whole-file run never applies them to
+    it), and its text is read again from the file.
     """
     raw, parts = read_input_parts(path, spec, PART_ROWS)
     schema = schema_for(spec.name, year)
