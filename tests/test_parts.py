@@ -147,3 +147,32 @@ def test_a_temporary_folder_that_cannot_be_written_is_named_with_the_fix(tmp_pat
     monkeypatch.setattr(tempfile, "tempdir", str(blocked / "tmp"))
     with pytest.raises(accepted_parts.SpillError, match="set TMPDIR to a folder"):
         validated(tmp_path, 3, monkeypatch)
+
+
+def test_the_streamed_reader_reads_what_the_whole_reader_reads(tmp_path):
+    """A BOM, a title row above the header, a blank line, a quoted cell with a line break and
+    a comma, a short row and a long one: cut in parts of two rows, the same rows and numbers."""
+    from assets.reading import read_input_file, read_input_parts
+    from schemas.contract import INPUT_FILES
+
+    spec = INPUT_FILES["teachers"]
+    header = ",".join(c.name for c in spec.columns)
+    row = "T{0},0150112001,小学,本科,二级,无,{1},是,400,否,否"
+    lines = [
+        "专任教师名册 2024",
+        header,
+        row.format(1, "语文"),
+        ",,,,,,,,,,",
+        row.format(2, '"音乐,\n舞蹈"'),
+        "T3,0150112001,小学",
+        row.format(4, "数学") + ",extra",
+        row.format(5, "英语"),
+    ]
+    path = tmp_path / "teachers.csv"
+    path.write_bytes(("\ufeff" + "\n".join(lines) + "\n").encode("utf-8"))
+    whole = read_input_file(path, spec)
+    raw, parts = read_input_parts(path, spec, 2)
+    cut = pl.concat(list(parts))
+    assert cut.equals(whole.frame)
+    assert cut["__row"].to_list() == [3, 5, 6, 7, 8]  # the blank line 4 skipped, still counted
+    assert (raw.sha256, raw.encoding, raw.header_row) == (whole.sha256, whole.encoding, 2)
