@@ -106,11 +106,13 @@ def test_a_year_built_from_parts_is_the_year_built_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(spill))
     monkeypatch.setattr(vy, "PART_ROWS", 3)
     monkeypatch.setattr(accepted_parts, "ROW_GROUP", 2)
-    relations = []
-    real = AcceptedParts.relation
-    monkeypatch.setattr(
-        AcceptedParts, "relation", lambda self: relations.append(real(self)) or relations[-1]
-    )
+    relations, real = [], AcceptedParts.relation
+
+    def relation(self):  # the real one, remembered
+        relations.append(real(self))
+        return relations[-1]
+
+    monkeypatch.setattr(AcceptedParts, "relation", relation)
     assert run_year(tmp_path / "in", tmp_path / "cut.duckdb", 2024).success
     # staging.teachers was written from Parquet files, less the rows found late
     assert len(relations) == 1 and relations[0].count("part-") >= 2, relations
@@ -124,7 +126,7 @@ def test_a_year_built_from_parts_is_the_year_built_whole(tmp_path, monkeypatch):
 def test_accepted_parts_go_to_disk_in_whole_row_groups(monkeypatch):
     """Parts of 3, 5 and 6 rows with row groups of 4: the first part waits in memory; with
     the second, 8 rows (two groups) are written; the third adds 4 and leaves 2, written last.
-    The last rows are dropped (found late)."""
+    Row 15 is dropped (found late); row 99 was never added."""
     monkeypatch.setattr(accepted_parts, "ROW_GROUP", 4)
     parts = AcceptedParts("test")
     rows = iter(range(2, 16))
